@@ -1,0 +1,85 @@
+"""Shared fixtures: golden pairs as clips, weight presence, plane readers."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+import vapoursynth as vs
+
+from vsafi import weights
+
+FIXTURES = Path(__file__).parent / "fixtures"
+core = vs.core
+
+
+def needs_weights(model: str):
+    try:
+        weights.find_weights_dir(model)
+        return pytest.mark.skipif(False, reason="")
+    except FileNotFoundError:
+        return pytest.mark.skip(reason=f"weights for {model} missing: run `python -m vsafi.weights install`")
+
+
+def clip_from_arrays(frames, fps=Fraction(24000, 1001), fmt=vs.RGBS, props=None) -> vs.VideoNode:
+    """A clip whose frame i is ``frames[i]`` ((3, H, W) float RGB in [0, 1]), converted to ``fmt``.
+
+    ``props`` optionally maps frame index -> dict of frame props to set.
+    """
+    frames = [np.ascontiguousarray(f, dtype=np.float32) for f in frames]
+    _, h, w = frames[0].shape
+    blank = core.std.BlankClip(width=w, height=h, format=vs.RGBS, length=len(frames),
+                               fpsnum=fps.numerator, fpsden=fps.denominator)
+
+    def fill(n, f):
+        out = f.copy()
+        for p in range(3):
+            np.asarray(out[p])[...] = frames[n][p]
+        for k, v in (props or {}).get(n, {}).items():
+            out.props[k] = v
+        return out
+
+    clip = core.std.ModifyFrame(blank, blank, fill)
+    if fmt != vs.RGBS:
+        kw = {} if vs.core.get_video_format(fmt).color_family == vs.RGB else {"matrix_s": "709"}
+        clip = core.resize.Bicubic(clip, format=fmt, **kw)
+    return clip
+
+
+def planes(frame: vs.VideoFrame) -> list[np.ndarray]:
+    return [np.array(frame[p]) for p in range(frame.format.num_planes)]
+
+
+def rgb_of(frame: vs.VideoFrame) -> np.ndarray:
+    return np.stack(planes(frame)).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def golden_rife():
+    return np.load(FIXTURES / "rife.npz")
+
+
+def moving_box_frames(n: int, h: int = 64, w: int = 96, speed: float = 3.0, cut_at: int | None = None, hold: int = 1):
+    """Flat box with an ink outline moving right over a soft gradient; a new scene from ``cut_at``.
+
+    ``hold`` > 1 draws the box on twos/threes. Used where a clip's content only needs to be plain
+    and deterministic; the anime look lives in ``vsafi.synthetic``.
+    """
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    out = []
+    for i in range(n):
+        second = cut_at is not None and i >= cut_at
+        drawn = i - i % hold
+        bg = np.stack([0.3 + 0.4 * xx / w, 0.5 + 0.2 * yy / h, 0.6 - 0.3 * xx / w])
+        if second:
+            bg = np.stack([0.9 - 0.5 * yy / h, 0.2 + 0.1 * xx / w, 0.3 + 0.3 * yy / h])
+        x0 = 10 + speed * drawn
+        inside = (np.abs(xx - x0 - 10) < 10) & (np.abs(yy - h / 2) < 12)
+        ring = (np.abs(xx - x0 - 10) < 12) & (np.abs(yy - h / 2) < 14) & ~inside
+        img = bg.copy()
+        img[:, inside] = np.array([0.9, 0.3, 0.2] if not second else [0.1, 0.8, 0.3])[:, None]
+        img[:, ring] = 0.08
+        out.append(img)
+    return out

@@ -1,0 +1,1 @@
+"""Device, precision, padding, frame<->tensor conversion, caches and per-output rendering."""

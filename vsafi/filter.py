@@ -1,0 +1,214 @@
+"""The VapourSynth filter: the only module that knows VapourSynth nodes.
+
+Graph per output frame n: ``FrameEval`` asks the mode for the source window n needs and returns
+``ModifyFrame`` over one-frame clips ``src[i]`` of exactly that window; the callback decides the
+cuts inside the window, builds the plan and renders it. Nothing is precomputed per frame, so
+mpv's ``video_in`` (fps 0, ~134 M frames) costs nothing up front.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Callable, Sequence
+
+import vapoursynth as vs
+
+from .engine.backend import MODELS, SCALES, get_backend
+from .engine.cache import OnceCache
+from .engine.convert import FrameFormat, tensor_to_frame
+from .engine.render import Frames, Renderer
+from .engine.scenecut import ListCuts, PropCuts, SSIMCuts, combine
+from .engine.modes import MODES, make_mode
+from .timing.plan import Interp
+from .timing.timemap import PHASES, as_fraction, output_length, source_time
+
+__all__ = ["interpolate"]
+
+core = vs.core
+
+_DEFAULT_CACHE_MB = 2048
+
+
+def _err(msg: str) -> vs.Error:
+    return vs.Error(f"interpolate: {msg}")
+
+
+def _rate(value, what: str) -> Fraction:
+    try:
+        r = as_fraction(value)
+    except (TypeError, ValueError, ZeroDivisionError) as exc:
+        raise _err(f"{what}={value!r} is not a rate; pass a Fraction, (num, den), int or float") from exc
+    if r <= 0:
+        raise _err(f"{what} must be positive, not {value!r}")
+    return r
+
+
+def _check_clip(clip) -> FrameFormat:
+    if not isinstance(clip, vs.VideoNode):
+        raise _err("clip must be a vs.VideoNode")
+    if clip.format is None or clip.width == 0 or clip.height == 0:
+        raise _err("clip must have a constant format and size; add resize/crop first")
+    f = clip.format
+    if f.color_family not in (vs.YUV, vs.RGB):
+        raise _err(f"only YUV and RGB clips are supported, not {f.name}; convert with core.resize first")
+    if f.sample_type == vs.INTEGER and not 8 <= f.bits_per_sample <= 16:
+        raise _err(f"integer formats must be 8–16 bit, not {f.bits_per_sample}")
+    if clip.num_frames < 2:
+        raise _err(f"clip has {clip.num_frames} frame(s); interpolation needs at least 2")
+    return FrameFormat.of(clip)
+
+
+def _check_scenes(scenes: Sequence[int], num_frames: int) -> list[int]:
+    try:
+        out = sorted({int(s) for s in scenes})
+    except (TypeError, ValueError) as exc:
+        raise _err("scenes must be a list of frame numbers (first frame of each new scene)") from exc
+    bad = [s for s in out if not 0 <= s < num_frames]
+    if bad:
+        raise _err(f"scenes has frame numbers outside the clip (0..{num_frames - 1}): {bad[:5]}")
+    return out
+
+
+def interpolate(
+    clip: vs.VideoNode,
+    *,
+    fps=None,
+    factor=None,
+    mode: str = "forward",
+    model: str = "rife",
+    n_forward: int | None = None,
+    scene_threshold: float | None = 0.3,
+    scenes: Sequence[int] | None = None,
+    scale: float = 1.0,
+    src_fps=None,
+    device: str | None = None,
+    precision: str | None = None,
+    phase: str = "standard",
+    cache_mb: int | None = None,
+    weights: str | None = None,
+) -> vs.VideoNode:
+    """Interpolate ``clip`` to a higher frame rate.
+
+    :param fps: output rate (Fraction, (num, den), int or float; 59.94 snaps to 60000/1001).
+    :param factor: output rate as a multiple of the source rate (int or Fraction). Exactly one of
+        ``fps`` / ``factor``; the output rate must exceed the source rate.
+    :param mode: ``plain`` (holds stay holds), ``forward`` (forward dedup: smooths drawings held
+        on twos/threes) or ``drba`` (distance-ratio adjuster: smooths linear motion, keeps rhythm).
+    :param model: ``rife``, ``gmfss`` or ``gmfss_union``.
+    :param n_forward: midpoint passes for ``forward``; None measures the cadence per scene.
+    :param scene_threshold: SSIM below which a pair is a cut (None disables the test).
+    :param scenes: first frame of each new scene; overrides detection and props.
+    :param scale: flow resolution (0.25, 0.5 or 1.0; 0.5 suits 4K).
+    :param src_fps: source rate for clips whose fps is 0 (mpv: ``container_fps``).
+    :param device: "cuda", "cuda:N" or "cpu" (default: cuda when available).
+    :param precision: "fp16" (CUDA default) or "fp32" (CPU default); warps always run in fp32.
+    :param phase: "standard" (output 0 = source 0) or "centered".
+    :param cache_mb: memory bound of the per-clip tensor cache, in MiB.
+    :param weights: folder holding the weight files (default: see ``vsafi.weights``).
+    """
+    fmt = _check_clip(clip)
+    if (fps is None) == (factor is None):
+        raise _err("pass exactly one of fps= or factor=")
+    if src_fps is not None:
+        fps_src = _rate(src_fps, "src_fps")
+    elif clip.fps.numerator == 0:
+        raise _err("clip has fps 0 (variable or unknown rate); pass src_fps= (in mpv: container_fps)")
+    else:
+        fps_src = Fraction(clip.fps.numerator, clip.fps.denominator)
+    if fps is not None:
+        fps_out = _rate(fps, "fps")
+    else:
+        fps_out = fps_src * _rate(factor, "factor")
+    if fps_out <= fps_src:
+        raise _err(f"fps must be higher than the clip's ({fps_src}); got {fps_out}")
+    if mode not in MODES:
+        raise _err(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if model not in MODELS:
+        raise _err(f"model must be one of {', '.join(MODELS)}, not {model!r}")
+    if scale not in SCALES:
+        raise _err(f"scale must be one of {', '.join(map(str, SCALES))}, not {scale!r}")
+    if phase not in PHASES:
+        raise _err(f"phase must be one of {', '.join(PHASES)}, not {phase!r}")
+    if n_forward is not None and (not isinstance(n_forward, int) or n_forward < 0):
+        raise _err(f"n_forward must be None or an integer >= 0, not {n_forward!r}")
+    if scene_threshold is not None and not 0 < scene_threshold < 1:
+        raise _err(f"scene_threshold must be between 0 and 1 (or None), not {scene_threshold!r}")
+    if cache_mb is not None and cache_mb <= 0:
+        raise _err(f"cache_mb must be positive, not {cache_mb!r}")
+    if scenes is not None:
+        scenes = _check_scenes(scenes, clip.num_frames)
+    try:
+        backend = get_backend(model, weights, device, precision, scale)
+    except (ValueError, FileNotFoundError) as exc:
+        raise _err(str(exc).removeprefix("vsafi: ")) from exc
+
+    ratio = fps_out / fps_src
+    n_src = clip.num_frames
+    n_out = output_length(n_src, ratio)
+    try:
+        strategy = make_mode(mode, ratio, n_src, phase, n_forward)
+    except ValueError as exc:
+        raise _err(str(exc)) from exc
+    cache = OnceCache((cache_mb or _DEFAULT_CACHE_MB) << 20)
+    renderer = Renderer(backend, fmt, cache)
+    blank = core.std.BlankClip(clip, length=n_out, fpsnum=fps_out.numerator, fpsden=fps_out.denominator, keep=True)
+    dur_num, dur_den = fps_out.denominator, fps_out.numerator
+
+    def decider(frames: Frames) -> Callable[[int], bool]:
+        if scenes is not None:
+            sources = [ListCuts(scenes)]
+        else:
+            sources = [PropCuts(lambda i: frames[i].props)]
+            if scene_threshold is not None:
+                sources.append(SSIMCuts(lambda i: renderer.thumb(i, frames), scene_threshold))
+        decide = combine(sources)
+        return lambda i: renderer.cut(i, decide)
+
+    def scene_change_props(j: int, is_cut: Callable[[int], bool]) -> tuple[bool, bool]:
+        k = strategy.shown_frame(j)
+        prev = j > 0 and any(is_cut(i) for i in range(strategy.shown_frame(j - 1), k))
+        nxt = j + 1 < n_out and any(is_cut(i) for i in range(k, strategy.shown_frame(j + 1)))
+        return prev, nxt
+
+    def render(n: int, f) -> vs.VideoFrame:
+        window = strategy.window(n)
+        flist = f if isinstance(f, list) else [f]
+        frames = dict(zip(window, flist))
+        is_cut = decider(frames)
+        plan = strategy.plan(n, is_cut, renderer, frames)
+        if isinstance(plan, Interp) and plan.b is None and plan.a.level == 0:
+            out = frames[plan.a.index].copy()
+        else:
+            rgb = strategy.render(plan, renderer, frames)
+            out = tensor_to_frame(rgb, frames[strategy.shown_frame(n)], fmt)
+        props = out.props
+        for key in ("_SceneChangePrev", "_SceneChangeNext"):
+            if key in props:
+                del props[key]
+        prev, nxt = scene_change_props(n, is_cut)
+        if prev:
+            props["_SceneChangePrev"] = 1
+        if nxt:
+            props["_SceneChangeNext"] = 1
+        props["_DurationNum"] = dur_num
+        props["_DurationDen"] = dur_den
+        props["_AbsoluteTime"] = float(Fraction(n) / fps_out)
+        props["vsafi_time"] = float(source_time(n, ratio, phase))
+        props["vsafi_mode"] = mode
+        props["vsafi_plan"] = str(plan)
+        return out
+
+    src_one = {}
+
+    def one(i: int) -> vs.VideoNode:
+        node = src_one.get(i)
+        if node is None:
+            if len(src_one) > 4096:
+                src_one.clear()
+            node = src_one[i] = clip[i]
+        return node
+
+    def plan_for(n: int) -> vs.VideoNode:
+        return core.std.ModifyFrame(blank, [one(i) for i in strategy.window(n)], render)
+
+    return core.std.FrameEval(blank, plan_for)

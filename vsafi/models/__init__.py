@@ -1,0 +1,1 @@
+"""Torch modules whose parameter names and shapes load the published weights with strict=True."""
