@@ -13,6 +13,7 @@ $(STAMP): setup.py pyproject.toml
 	@PY=$$(scripts/find-python.sh) || exit 1; \
 	  [ -x $(VPY) ] || $$PY -m venv $(VENV)
 	$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	$(VENV)/bin/vapoursynth config >/dev/null
 	@touch $@
 
 $(WEIGHTS): $(STAMP) weights/manifest.json

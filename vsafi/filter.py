@@ -9,6 +9,7 @@ mpv's ``video_in`` (fps 0, ~134 M frames) costs nothing up front.
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import partial
 from typing import Callable, Sequence
 
 import vapoursynth as vs
@@ -170,8 +171,7 @@ def interpolate(
         nxt = j + 1 < n_out and any(is_cut(i) for i in range(k, strategy.shown_frame(j + 1)))
         return prev, nxt
 
-    def render(n: int, f) -> vs.VideoFrame:
-        window = strategy.window(n)
+    def render(n: int, f, window: range) -> vs.VideoFrame:
         flist = f if isinstance(f, list) else [f]
         frames = dict(zip(window, flist))
         is_cut = decider(frames)
@@ -196,6 +196,7 @@ def interpolate(
         props["vsafi_time"] = float(source_time(n, ratio, phase))
         props["vsafi_mode"] = mode
         props["vsafi_plan"] = str(plan)
+        props.update(strategy.frame_props(n, is_cut, renderer, frames))
         return out
 
     src_one = {}
@@ -209,6 +210,7 @@ def interpolate(
         return node
 
     def plan_for(n: int) -> vs.VideoNode:
-        return core.std.ModifyFrame(blank, [one(i) for i in strategy.window(n)], render)
+        window = strategy.window(n)
+        return core.std.ModifyFrame(blank, [one(i) for i in window], partial(render, window=window))
 
     return core.std.FrameEval(blank, plan_for)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import vapoursynth as vs
 
-__all__ = ["FrameFormat", "KR_KB", "frame_to_tensor", "tensor_to_frame", "resample_matrix"]
+__all__ = ["FrameFormat", "KR_KB", "frame_to_tensor", "frame_to_gray", "tensor_to_frame", "resample_matrix"]
 
 #: (Kr, Kb) for the _Matrix values we honour: 1 = BT.709, 5/6 = BT.601 (470bg/170m), 9/10 = BT.2020.
 KR_KB = {1: (0.2126, 0.0722), 5: (0.299, 0.114), 6: (0.299, 0.114), 9: (0.2627, 0.0593), 10: (0.2627, 0.0593)}
@@ -140,6 +140,19 @@ def frame_to_tensor(frame: vs.VideoFrame, fmt: FrameFormat, device: torch.device
     b = y + 2 * (1 - kb) * u
     g = (y - kr * r - kb * b) / kg
     return torch.stack([r, g, b]).unsqueeze(0)
+
+
+def frame_to_gray(frame: vs.VideoFrame, fmt: FrameFormat) -> np.ndarray:
+    """Luma-like gray (H, W) float32 for analysis: the Y plane of YUV, BT.709 luma of RGB.
+
+    Cheaper than a full conversion; only relative changes between frames matter to its users.
+    """
+    if fmt.is_yuv:
+        y = np.asarray(frame[0]).astype(np.float32)
+        return y if fmt.is_float else y / ((1 << fmt.bits) - 1)
+    r, g, b = (np.asarray(frame[p]).astype(np.float32) for p in range(3))
+    gray = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return gray if fmt.is_float else gray / ((1 << fmt.bits) - 1)
 
 
 def _float_to_plane(t: torch.Tensor, dst: np.ndarray) -> None:

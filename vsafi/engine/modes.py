@@ -12,17 +12,20 @@ from typing import Callable
 
 import torch
 
+from ..cadence import measure_cadence
 from ..timing.forward import forward_plan, forward_window
+from ..timing.scenes import scene_bounds
 from ..timing.plain import plain_plan, plain_window
 from ..timing.plan import Interp, Plan
 from ..timing.timemap import clamped_source_time, floor_frac
+from .cache import OnceCache
 from .render import Frames, Renderer
 
 __all__ = ["MODES", "Mode", "make_mode"]
 
 MODES = ("plain", "forward", "drba")
 
-#: Default midpoint passes of ``forward`` when the cadence is not measured.
+#: Midpoint passes of ``forward`` where a scene is too short to measure its cadence.
 DEFAULT_N_FORWARD = 2
 
 
@@ -56,6 +59,10 @@ class Mode:
     def render(self, plan: Plan, renderer: Renderer, frames: Frames) -> torch.Tensor:
         return renderer.interp(plan, frames)
 
+    def frame_props(self, j: int, is_cut: Callable[[int], bool], renderer: Renderer, frames: Frames) -> dict:
+        """Mode-specific output frame props."""
+        return {}
+
 
 class PlainMode(Mode):
     name = "plain"
@@ -68,24 +75,96 @@ class PlainMode(Mode):
 
 
 class ForwardMode(Mode):
-    """Forward dedup with a fixed number of midpoint passes."""
+    """Forward dedup; N fixed by the user or measured per block of the scene (auto).
+
+    Auto N is seek-exact and bounded: source frames are grouped in blocks of ``BLOCK``; each part
+    of a block inside one scene gets N = cadence − 1 (capped at ``MAX_AUTO_N``) measured on the
+    frames of that scene within ``MARGIN`` frames around the block, a pure function of those
+    frames. Where two blocks of one scene disagree, the boundary acts as a cut for the forward
+    plan only (not for scene-change props), so no plan mixes two pyramids.
+    """
 
     name = "forward"
+    BLOCK = 24
+    MARGIN = 12
+    MAX_AUTO_N = 3
 
-    def __init__(self, ratio, n, phase, n_forward: int) -> None:
+    def __init__(self, ratio, n, phase, n_forward: int | None) -> None:
         super().__init__(ratio, n, phase)
-        self.n_forward = n_forward
+        self.fixed = n_forward
+        self.reach = self.MAX_AUTO_N if n_forward is None else n_forward
+        self.cadence_cache = OnceCache(1 << 60)
 
     def core_window(self, j):
-        return forward_window(j, self.ratio, self.n, self.n_forward, self.phase)
+        return forward_window(j, self.ratio, self.n, self.reach, self.phase)
+
+    def _measure_range(self, block: int) -> range:
+        lo = max(0, block * self.BLOCK - self.MARGIN)
+        hi = min(self.n, (block + 1) * self.BLOCK + self.MARGIN)
+        return range(lo, hi)
+
+    def window(self, j):
+        w = super().window(j)
+        if self.fixed is not None:
+            return w
+        lo, hi = w.start, w.stop
+        for block in {i // self.BLOCK for i in self.core_window(j)}:
+            if ("block", block) not in self.cadence_cache:
+                r = self._measure_range(block)
+                lo, hi = min(lo, r.start), max(hi, r.stop)
+        return range(lo, hi)
+
+    def _block_passes(self, block: int, is_cut, renderer: Renderer, frames: Frames) -> dict[int, int]:
+        """N for every frame of ``block``, from the frames around it (cached, never evicted)."""
+
+        def measure() -> dict[int, int]:
+            r = self._measure_range(block)
+            out = {}
+            start = block * self.BLOCK
+            for k in range(start, min(start + self.BLOCK, self.n)):
+                if k in out:
+                    continue
+                s, e = scene_bounds(k, is_cut, r.start, r.stop - 1)
+                seq = [renderer.analysis(i, frames) for i in range(s, e + 1)]
+                passes = DEFAULT_N_FORWARD if len(seq) < 4 else min(measure_cadence(seq) - 1, self.MAX_AUTO_N)
+                for i in range(max(s, start), min(e + 1, start + self.BLOCK)):
+                    out[i] = passes
+            return out
+
+        return self.cadence_cache.get(("block", block), measure)
+
+    def passes_at(self, k: int, is_cut, renderer: Renderer, frames: Frames) -> int:
+        """Forward passes N in effect at source frame k."""
+        if self.fixed is not None:
+            return self.fixed
+        return self._block_passes(k // self.BLOCK, is_cut, renderer, frames)[k]
 
     def plan(self, j, is_cut, renderer, frames) -> Interp:
-        return forward_plan(j, self.ratio, self.n, self.n_forward, is_cut, self.phase)
+        if self.fixed is not None:
+            return forward_plan(j, self.ratio, self.n, self.fixed, is_cut, self.phase)
+        k0 = self.shown_frame(j)
+        passes = self.passes_at(k0, is_cut, renderer, frames)
+
+        def boundary(i: int) -> bool:
+            if is_cut(i):
+                return True
+            if (i + 1) % self.BLOCK:
+                return False
+            return self.passes_at(i, is_cut, renderer, frames) != self.passes_at(i + 1, is_cut, renderer, frames)
+
+        return forward_plan(j, self.ratio, self.n, passes, boundary, self.phase)
+
+    def frame_props(self, j, is_cut, renderer, frames) -> dict:
+        return {"vsafi_n_forward": self.passes_at(self.shown_frame(j), is_cut, renderer, frames)}
 
 
 def make_mode(name: str, ratio: Fraction, n: int, phase: str, n_forward: int | None) -> Mode:
     if name == "plain":
         return PlainMode(ratio, n, phase)
     if name == "forward":
-        return ForwardMode(ratio, n, phase, DEFAULT_N_FORWARD if n_forward is None else n_forward)
-    raise ValueError(f"mode {name!r} is not available yet; use mode='plain' or mode='forward'")
+        return ForwardMode(ratio, n, phase, n_forward)
+    if name == "drba":
+        from .drba import DrbaMode
+
+        return DrbaMode(ratio, n, phase)
+    raise ValueError(f"mode must be one of {', '.join(MODES)}, not {name!r}")

@@ -1,6 +1,6 @@
 """Execute plans with a model, caching every intermediate by deterministic source-index keys.
 
-Keys: ('src', i) padded source tensor, ('thumb', i) scene-cut thumbnail, ('cut', i) SC(i),
+Keys: ('src', i) padded source tensor, ('ana', i) small gray image for cadence, ('thumb', i) scene-cut thumbnail, ('cut', i) SC(i),
 ('pair', a, b) pair work between two nodes, ('node', l, i) forward-dedup pyramid node.
 A value depends only on its key, never on which output frame asked first, so seeking gives the
 same pictures as playback.
@@ -17,7 +17,8 @@ import vapoursynth as vs
 from ..timing.plan import Interp, Node
 from .backend import Backend, Canvas
 from .cache import OnceCache
-from .convert import FrameFormat, frame_to_tensor
+from ..cadence import analysis_image
+from .convert import FrameFormat, frame_to_gray, frame_to_tensor
 from .scenecut import thumbnail
 
 __all__ = ["Renderer", "Frames"]
@@ -36,21 +37,21 @@ class Renderer:
         self.canvas: Canvas = backend.canvas(fmt.height, fmt.width)
         self.cache = cache
 
-    def rgb(self, i: int, frames: Frames) -> torch.Tensor:
-        """Source frame i as float32 RGB on the device (not padded; cached)."""
-        return self.cache.get(("rgb", i), lambda: frame_to_tensor(frames[i], self.fmt, self.backend.device))
-
     def source(self, i: int, frames: Frames) -> torch.Tensor:
-        """Source frame i on the model canvas in the compute dtype (cached)."""
+        """Source frame i as RGB on the model canvas in the compute dtype (cached)."""
 
         def make() -> torch.Tensor:
-            x = self.rgb(i, frames)
+            x = frame_to_tensor(frames[i], self.fmt, self.backend.device)
             return self.canvas.pad(x.clamp(0, 1)).to(self.backend.dtype).contiguous()
 
         return self.cache.get(("src", i), make)
 
     def thumb(self, i: int, frames: Frames) -> torch.Tensor:
-        return self.cache.get(("thumb", i), lambda: thumbnail(self.rgb(i, frames)))
+        return self.cache.get(("thumb", i), lambda: thumbnail(self.canvas.crop(self.source(i, frames))))
+
+    def analysis(self, i: int, frames: Frames):
+        """Small gray image of frame i for cadence measurement (cached)."""
+        return self.cache.get(("ana", i), lambda: analysis_image(frame_to_gray(frames[i], self.fmt)))
 
     def cut(self, i: int, decide: Callable[[int], bool]) -> bool:
         return self.cache.get(("cut", i), lambda: decide(i))

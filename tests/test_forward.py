@@ -1,0 +1,147 @@
+"""Mode forward through the public filter: held drawings become even motion, seeking is exact,
+on-ones scenes are left alone, and the model runs no more often than the pyramid needs."""
+
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import vapoursynth as vs
+
+import vsafi
+from conftest import needs_weights, planes, rgb_of
+from vsafi.engine.backend import get_backend
+from vsafi.synthetic import AnimeClip, cadence_scene, centroid_of_colour, mixed_scene, to_vs_clip
+
+pytestmark = needs_weights("rife")
+core = vs.core
+NTSC = Fraction(24000, 1001)
+FPS_60 = Fraction(60000, 1001)
+W, H = 320, 176
+
+
+def two_actor_clip(length: int = 30) -> AnimeClip:
+    """One actor on twos, one on threes, over a background panning on ones."""
+    return AnimeClip(W, H, [mixed_scene(W, H, (2, 3), length=length, pan=(0.0, 1.3), speed=4.0, seed=3)])
+
+
+def _rgb_hwc(frame) -> np.ndarray:
+    return np.moveaxis(rgb_of(frame), 0, -1)
+
+
+def _still_fraction(out: vs.VideoNode, anime: AnimeClip, actor: int, js: range) -> float:
+    """Fraction of consecutive output pairs in ``js`` where the actor's centroid moves < 0.3 px."""
+    fill = anime.actors(0)[actor].fill
+    cents = [centroid_of_colour(_rgb_hwc(out.get_frame(j)), fill, tol=0.04) for j in js]
+    assert all(c is not None for c in cents), "actor lost in the output"
+    steps = [np.hypot(b[0] - a[0], b[1] - a[1]) for a, b in zip(cents, cents[1:])]
+    return float(np.mean(np.array(steps) < 0.3))
+
+
+@pytest.fixture(scope="module")
+def twos_threes():
+    anime = two_actor_clip()
+    src = to_vs_clip(anime, fps=NTSC, format=vs.RGBS)
+    fwd = vsafi.interpolate(src, fps=FPS_60, mode="forward", device="cpu", scene_threshold=None)
+    plain = vsafi.interpolate(src, fps=FPS_60, mode="plain", device="cpu", scene_threshold=None)
+    return anime, src, fwd, plain
+
+
+def test_auto_n_for_twos_and_threes_over_a_pan(twos_threes):
+    _, _, fwd, _ = twos_threes
+    assert {fwd.get_frame(j).props["vsafi_n_forward"] for j in (0, 30, 70)} == {2}
+
+
+def test_holds_disappear_and_background_stays(twos_threes):
+    anime, src, fwd, plain = twos_threes
+    n_out = fwd.num_frames
+    body = range(8, n_out - 8)
+    for actor in (0, 1):
+        f = _still_fraction(fwd, anime, actor, body)
+        p = _still_fraction(plain, anime, actor, body)
+        assert f <= 0.05, f"forward leaves actor {actor} still in {f:.0%} of steps"
+        assert p >= 0.40, f"plain should hold actor {actor}: still in {p:.0%} of steps"
+    psnrs = []
+    for j in range(10, n_out - 10, 7):
+        tau = Fraction(j) * NTSC / FPS_60
+        truth = anime.truth(tau)
+        got = _rgb_hwc(fwd.get_frame(j))
+        mask = np.ones((H, W), bool)
+        for a in range(2):
+            cy, cx = anime.true_centre(a, tau)
+            ry, rx = anime.actors(0)[a].size
+            yy, xx = np.mgrid[0:H, 0:W]
+            mask &= (np.abs(yy - cy) > ry + 12) | (np.abs(xx - cx) > rx + 12)
+        mask[:, :8] = mask[:, -8:] = False
+        mse = float(np.mean((got[mask] - truth[mask]) ** 2))
+        psnrs.append(10 * np.log10(1 / mse))
+    assert min(psnrs) >= 30, psnrs
+
+
+@pytest.mark.parametrize("pan", [(0.0, 0.0), (0.0, 2.0)])
+def test_on_ones_forward_auto_equals_plain(pan):
+    anime = AnimeClip(W, H, [cadence_scene(W, H, 1, length=12, pan=pan, seed=5)])
+    src = to_vs_clip(anime, fps=NTSC, format=vs.RGBS)
+    fwd = vsafi.interpolate(src, fps=FPS_60, mode="forward", device="cpu")
+    plain = vsafi.interpolate(src, fps=FPS_60, mode="plain", device="cpu")
+    for j in range(0, fwd.num_frames, 3):
+        f = fwd.get_frame(j)
+        assert f.props["vsafi_n_forward"] == 0
+        assert np.array_equal(rgb_of(f), rgb_of(plain.get_frame(j))), j
+
+
+def test_auto_n_per_scene_and_cut():
+    anime = AnimeClip(W, H, [cadence_scene(W, H, 2, length=14, seed=1),
+                             cadence_scene(W, H, 3, length=16, pan=(0.0, 1.0), seed=2)])
+    src = to_vs_clip(anime, fps=NTSC, format=vs.RGB24)
+    out = vsafi.interpolate(src, factor=2, mode="forward", device="cpu")
+    assert out.get_frame(4).props["vsafi_n_forward"] == 1
+    assert out.get_frame(40).props["vsafi_n_forward"] == 2
+    last_first = out.get_frame(27), out.get_frame(28)
+    assert last_first[0].props["_SceneChangeNext"] == 1 and last_first[1].props["_SceneChangePrev"] == 1
+    assert np.array_equal(planes(last_first[0])[0], planes(src.get_frame(13))[0])
+    assert np.array_equal(planes(last_first[1])[0], planes(src.get_frame(14))[0])
+
+
+def test_shuffled_threaded_fetch_equals_sequential():
+    anime = AnimeClip(160, 96, [mixed_scene(160, 96, (2, 3), length=10, pan=(0.0, 1.0), seed=4),
+                                cadence_scene(160, 96, 2, length=6, seed=8)])
+    src = to_vs_clip(anime, fps=NTSC, format=vs.YUV420P8)
+    kw = dict(fps=FPS_60, mode="forward", device="cpu")
+    seq = vsafi.interpolate(src, **kw)
+    expected = [planes(seq.get_frame(j)) for j in range(seq.num_frames)]
+    core.num_threads = 4
+    shuffled = vsafi.interpolate(src, **kw)
+    order = list(range(shuffled.num_frames))
+    random.Random(3).shuffle(order)
+    with ThreadPoolExecutor(4) as pool:
+        got = dict(zip(order, pool.map(lambda j: planes(shuffled.get_frame(j)), order)))
+    for j in range(seq.num_frames):
+        assert all(np.array_equal(a, b) for a, b in zip(got[j], expected[j])), j
+
+
+@pytest.mark.parametrize("n_forward", [1, 2, 3])
+def test_model_calls_sequential_and_cold_seek(n_forward):
+    anime = AnimeClip(128, 64, [cadence_scene(128, 64, 2, length=20, seed=6)])
+    src = to_vs_clip(anime, fps=NTSC, format=vs.RGBS)
+    backend = get_backend("rife", device="cpu")
+    kw = dict(fps=FPS_60, mode="forward", n_forward=n_forward, device="cpu", scene_threshold=None)
+
+    out = vsafi.interpolate(src, **kw)
+    before = backend.calls
+    for j in range(out.num_frames):
+        out.get_frame(j)
+    calls = backend.calls - before
+    midpoints = sum(max(0, 20 - level) for level in range(1, n_forward + 1))
+    vfis = sum(1 for j in range(out.num_frames) if "VFI" in out.get_frame(j).props["vsafi_plan"])
+    assert calls == midpoints + vfis
+    assert midpoints <= n_forward * 20 and vfis <= out.num_frames
+
+    for j in (22, 25, 31):
+        cold = vsafi.interpolate(src, **kw)
+        before = backend.calls
+        cold.get_frame(j)
+        assert backend.calls - before <= n_forward * (n_forward + 3) // 2 + 1, j
