@@ -10,8 +10,12 @@ __all__ = ["interpolate", "analyze", "__version__"]
 
 
 def __getattr__(name: str):
-    if name in ("interpolate", "analyze"):
-        from . import filter as _filter
+    if name == "interpolate":
+        from .filter import interpolate
 
-        return getattr(_filter, name)
+        return interpolate
+    if name == "analyze":
+        from .analysis import analyze
+
+        return analyze
     raise AttributeError(f"module 'vsafi' has no attribute {name!r}")

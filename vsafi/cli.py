@@ -113,7 +113,7 @@ def _open_source(path: Path):
     import vapoursynth as vs
 
     if not path.is_file():
-        raise SystemExit(f"vsafi: input {path} does not exist")
+        raise FileNotFoundError(f"input {path} does not exist")
     return vs.core.bs.VideoSource(str(path))
 
 

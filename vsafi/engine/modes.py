@@ -74,70 +74,72 @@ class PlainMode(Mode):
         return plain_plan(j, self.ratio, self.n, is_cut, self.phase)
 
 
+BLOCK = 24
+MARGIN = 12
+MAX_AUTO_N = 3
+
+
+def measure_range(block: int, n: int) -> range:
+    """Source frames whose cadence decides N for ``block``: the block and MARGIN around it."""
+    return range(max(0, block * BLOCK - MARGIN), min(n, (block + 1) * BLOCK + MARGIN))
+
+
+def block_passes(block: int, n: int, is_cut: Callable[[int], bool], gray_of: Callable[[int], object]) -> dict[int, int]:
+    """Forward passes N for every frame of ``block``: measured cadence − 1 (capped at MAX_AUTO_N)
+    of the frames of its scene inside ``measure_range``. A pure function of those frames."""
+    r = measure_range(block, n)
+    start, stop = block * BLOCK, min((block + 1) * BLOCK, n)
+    out: dict[int, int] = {}
+    for k in range(start, stop):
+        if k in out:
+            continue
+        s, e = scene_bounds(k, is_cut, r.start, r.stop - 1)
+        seq = [gray_of(i) for i in range(s, e + 1)]
+        passes = DEFAULT_N_FORWARD if len(seq) < 4 else min(measure_cadence(seq) - 1, MAX_AUTO_N)
+        out.update(dict.fromkeys(range(max(s, start), min(e + 1, stop)), passes))
+    return out
+
+
 class ForwardMode(Mode):
     """Forward dedup; N fixed by the user or measured per block of the scene (auto).
 
-    Auto N is seek-exact and bounded: source frames are grouped in blocks of ``BLOCK``; each part
-    of a block inside one scene gets N = cadence − 1 (capped at ``MAX_AUTO_N``) measured on the
-    frames of that scene within ``MARGIN`` frames around the block, a pure function of those
-    frames. Where two blocks of one scene disagree, the boundary acts as a cut for the forward
-    plan only (not for scene-change props), so no plan mixes two pyramids.
+    Auto N is seek-exact and bounded (``block_passes``). Where two blocks of one scene
+    disagree, the boundary acts as a cut for the forward plan only (not for scene-change props),
+    so no plan mixes two pyramids. The cadence cache never evicts (one int per frame), so a
+    window computed without the measurement frames stays sufficient at render time.
     """
 
     name = "forward"
-    BLOCK = 24
-    MARGIN = 12
-    MAX_AUTO_N = 3
 
     def __init__(self, ratio, n, phase, n_forward: int | None) -> None:
         super().__init__(ratio, n, phase)
         self.fixed = n_forward
-        self.reach = self.MAX_AUTO_N if n_forward is None else n_forward
+        self.reach = MAX_AUTO_N if n_forward is None else n_forward
         self.cadence_cache = OnceCache(1 << 60)
 
     def core_window(self, j):
         return forward_window(j, self.ratio, self.n, self.reach, self.phase)
-
-    def _measure_range(self, block: int) -> range:
-        lo = max(0, block * self.BLOCK - self.MARGIN)
-        hi = min(self.n, (block + 1) * self.BLOCK + self.MARGIN)
-        return range(lo, hi)
 
     def window(self, j):
         w = super().window(j)
         if self.fixed is not None:
             return w
         lo, hi = w.start, w.stop
-        for block in {i // self.BLOCK for i in self.core_window(j)}:
+        for block in {i // BLOCK for i in self.core_window(j)}:
             if ("block", block) not in self.cadence_cache:
-                r = self._measure_range(block)
+                r = measure_range(block, self.n)
                 lo, hi = min(lo, r.start), max(hi, r.stop)
         return range(lo, hi)
 
     def _block_passes(self, block: int, is_cut, renderer: Renderer, frames: Frames) -> dict[int, int]:
-        """N for every frame of ``block``, from the frames around it (cached, never evicted)."""
-
-        def measure() -> dict[int, int]:
-            r = self._measure_range(block)
-            out = {}
-            start = block * self.BLOCK
-            for k in range(start, min(start + self.BLOCK, self.n)):
-                if k in out:
-                    continue
-                s, e = scene_bounds(k, is_cut, r.start, r.stop - 1)
-                seq = [renderer.analysis(i, frames) for i in range(s, e + 1)]
-                passes = DEFAULT_N_FORWARD if len(seq) < 4 else min(measure_cadence(seq) - 1, self.MAX_AUTO_N)
-                for i in range(max(s, start), min(e + 1, start + self.BLOCK)):
-                    out[i] = passes
-            return out
-
-        return self.cadence_cache.get(("block", block), measure)
+        return self.cadence_cache.get(
+            ("block", block), lambda: block_passes(block, self.n, is_cut, lambda i: renderer.analysis(i, frames)))
 
     def passes_at(self, k: int, is_cut, renderer: Renderer, frames: Frames) -> int:
         """Forward passes N in effect at source frame k."""
         if self.fixed is not None:
             return self.fixed
-        return self._block_passes(k // self.BLOCK, is_cut, renderer, frames)[k]
+        return self._block_passes(k // BLOCK, is_cut, renderer, frames)[k]
 
     def plan(self, j, is_cut, renderer, frames) -> Interp:
         if self.fixed is not None:
@@ -148,7 +150,7 @@ class ForwardMode(Mode):
         def boundary(i: int) -> bool:
             if is_cut(i):
                 return True
-            if (i + 1) % self.BLOCK:
+            if (i + 1) % BLOCK:
                 return False
             return self.passes_at(i, is_cut, renderer, frames) != self.passes_at(i + 1, is_cut, renderer, frames)
 

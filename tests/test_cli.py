@@ -1,0 +1,73 @@
+"""The `vsafi` command: file in, file out, audio kept; `vsafi analyze`; failures leave no file."""
+
+from __future__ import annotations
+
+import subprocess
+from fractions import Fraction
+
+import pytest
+import vapoursynth as vs
+
+import vsafi
+from conftest import needs_weights
+from vsafi.cli import encode, encode_command, ffmpeg_exe, main
+from vsafi.synthetic import AnimeClip, cadence_scene, to_vs_clip
+
+W, H = 160, 96
+
+
+def _probe(path) -> str:
+    return subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path), "-map", "0", "-f", "null", "-"],
+                          capture_output=True, text=True).stderr
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """A 12-frame synthetic clip on twos with a 440 Hz audio track, as a real file."""
+    folder = tmp_path_factory.mktemp("cli")
+    video = folder / "video.mkv"
+    anime = AnimeClip(W, H, [cadence_scene(W, H, 2, length=12, seed=9)])
+    clip = to_vs_clip(anime, fps=Fraction(24000, 1001), format=vs.YUV420P8)
+    assert encode(clip, encode_command(video, None, encoder="ffv1"), video)
+    path = folder / "in.mkv"
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(video), "-f", "lavfi",
+                    "-i", "sine=frequency=440:duration=0.5", "-map", "0:v", "-map", "1:a", "-c:v", "copy",
+                    "-c:a", "flac", "-shortest", str(path)], check=True)
+    return path
+
+
+@needs_weights("rife")
+def test_cli_interpolates_file_and_keeps_audio(sample, tmp_path):
+    out = tmp_path / "out.mkv"
+    assert main(["-i", str(sample), "-o", str(out), "--fps", "60000/1001", "--mode", "forward",
+                 "--device", "cpu", "--encoder", "ffv1", "-q"]) == 0
+    info = _probe(out)
+    assert "Audio: flac" in info
+    assert "59.94 fps" in info or "60000/1001" in info
+    frames = vs.core.bs.VideoSource(str(out))
+    assert frames.num_frames == 30
+
+
+def test_cli_bad_input_is_a_clear_error_and_no_file(sample, tmp_path, capsys):
+    out = tmp_path / "out.mkv"
+    assert main(["-i", str(sample), "-o", str(out), "--fps", "12", "--device", "cpu", "-q"]) == 2
+    assert "must be higher" in capsys.readouterr().err
+    assert not out.exists()
+    assert main(["-i", str(tmp_path / "missing.mkv"), "-o", str(out)]) != 0
+    assert not out.exists()
+
+
+def test_failed_encode_removes_partial_output(tmp_path):
+    clip = vs.core.std.BlankClip(width=64, height=48, format=vs.YUV420P8, length=5)
+    out = tmp_path / "bad.mkv"
+    assert not encode(clip, encode_command(out, None, encoder="no_such_encoder"), out)
+    assert not out.exists()
+
+
+def test_analyze_reports_cuts_and_cadence(tmp_path, capsys):
+    anime = AnimeClip(W, H, [cadence_scene(W, H, 3, length=30, seed=1), cadence_scene(W, H, 1, length=20, seed=2)])
+    report = vsafi.analyze(to_vs_clip(anime, format=vs.YUV420P8), fps=Fraction(60000, 1001))
+    assert report.scene_starts == [0, 30]
+    assert set(report.passes[:30]) == {2} and set(report.passes[30:]) == {0}
+    assert len(report.taus) == 125 and report.taus[5] == 2
+    assert "on threes" in report.summary()
