@@ -1,0 +1,330 @@
+"""DRBA: the distance-ratio map on hand-made flows, then the mode end to end on synthetic clips.
+
+Centroids are measured on the actors' flat fill colour, in pixels; "drawing step" is how far an
+actor jumps between two of its drawings.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+import vapoursynth as vs
+
+import vsafi
+from conftest import needs_weights, planes, rgb_of
+from vsafi.engine.backend import get_backend
+from vsafi.engine.cache import OnceCache
+from vsafi.engine.convert import FrameFormat
+from vsafi.engine.drba import (
+    DrbaMode,
+    distance_ratio,
+    endpoint_flow,
+    near_side_only,
+    neighbour_time,
+    output_grid_time,
+    step_time,
+    swap_pair,
+)
+from vsafi.engine.render import Renderer
+from vsafi.synthetic import FILLS, Actor, AnimeClip, Scene, cadence_scene, centroid_of_colour, to_vs_clip
+from vsafi.timing.plan import DrbaStep, Interp
+
+core = vs.core
+
+
+def uniform_flow(h: int, w: int, fx: float, fy: float) -> torch.Tensor:
+    flow = torch.empty(1, 2, h, w)
+    flow[:, 0], flow[:, 1] = fx, fy
+    return flow
+
+
+# ---- the map on synthetic flows (no model) ----
+
+
+def test_linear_motion_gives_half_ratio_and_the_plain_timestep():
+    f12 = uniform_flow(6, 10, 3.0, -1.5)
+    rho0, rho2 = distance_ratio(-f12, f12)
+    assert torch.allclose(rho0, torch.full_like(rho0, 0.5)) and torch.allclose(rho2, torch.full_like(rho2, 0.5))
+    for s in (0.1, 1 / 3, 0.5):
+        for towards_previous in (True, False):
+            t1 = step_time(rho0, rho2, towards_previous, s)
+            assert torch.allclose(t1, torch.full_like(t1, s)), "linear motion must move like plain VFI (T1 = s)"
+
+
+def test_region_static_on_one_side_is_held_on_the_other():
+    h, w = 8, 12
+    f10, f12 = torch.zeros(1, 2, h, w), torch.zeros(1, 2, h, w)
+    f12[:, 0, 2:5] = 4.0  # rows 2-4: held with the previous frame, then moves
+    f10[:, 0, 5:8] = -4.0  # rows 5-7: moved from the previous frame, then held
+    rho0, rho2 = distance_ratio(f10, f12)
+    towards_next = step_time(rho0, rho2, False, 0.5)
+    towards_prev = step_time(rho0, rho2, True, 0.5)
+    assert towards_next[..., 2:5, :].max() < 1e-4
+    assert towards_prev[..., 5:8, :].max() < 1e-4
+    # The other side of each region moves with T1 up to 2·s·1: its neighbour shows the same drawing.
+    assert torch.allclose(towards_prev[..., 2:5, :], torch.ones(1), atol=1e-4)
+    assert torch.allclose(towards_next[..., 0:2, :], torch.full((1,), 0.5))
+
+
+def test_ratio_is_bounded_and_finite_everywhere():
+    g = torch.Generator().manual_seed(3)
+    f10 = torch.randn(2, 2, 16, 16, generator=g) * 5
+    f12 = torch.randn(2, 2, 16, 16, generator=g) * 5
+    f10[..., :4, :] = 0.0
+    f12[..., :4, :] = 0.0  # static on both sides
+    f12[..., 4:6, :] = 0.0  # static on one side only
+    f10[..., 8:10, :] = 16.0  # hole value
+    rho0, rho2 = distance_ratio(f10, f12)
+    for rho in (rho0, rho2):
+        assert torch.isfinite(rho).all() and rho.min() >= 0 and rho.max() <= 1
+    assert torch.allclose(rho0 + rho2, torch.ones_like(rho0))
+    assert torch.allclose(rho0[..., :4, :], torch.full((1,), 0.5))
+    for s in (0.0, 0.25, 0.5):
+        t1 = step_time(rho0, rho2, False, s)
+        assert t1.min() >= 0 and t1.max() <= 1
+
+
+def test_endpoint_flow_doubles_the_half_way_flow_and_marks_holes():
+    h, w = 8, 16
+    # Every mid pixel samples frame a 5 px to its right: a's content moves −5 px by mid, −10 by b.
+    ends = endpoint_flow(uniform_flow(h, w, 5.0, 0.0))
+    assert torch.allclose(ends[..., 5:], uniform_flow(h, w - 5, -10.0, 0.0))
+    assert torch.equal(ends[..., :5], torch.full((1, 2, h, 5), float(max(h, w)))), "unseen pixels are holes"
+    assert torch.equal(endpoint_flow(torch.zeros(1, 2, h, w)), torch.zeros(1, 2, h, w))
+
+
+def test_output_grid_time_moves_the_map_and_keeps_it_in_holes():
+    h, w = 2, 16
+    t1 = torch.full((1, 1, h, w), 0.5)
+    t1[..., :8] = 0.25
+    # Flow 4 px towards the neighbour: columns < 8 move by 1 px, the others by 2 px.
+    t_out = output_grid_time(t1, uniform_flow(h, w, 4.0, 0.0))
+    expected = torch.full((w,), 0.5)
+    expected[:9] = 0.25  # 1..8 come from 0..7; 0 is a hole keeping its own 0.25
+    assert torch.allclose(t_out[0, 0, 0], expected), "column 9 is a hole and keeps 0.5"
+
+
+def test_neighbour_time_lets_the_foreground_win_and_fills_holes():
+    h, w = 2, 16
+    t1 = torch.full((1, 1, h, w), 0.2)
+    t1[..., :4] = 0.6
+    metric = torch.full((1, 1, h, w), -5.0)
+    metric[..., :4] = 5.0
+    flow = torch.zeros(1, 2, h, w)
+    flow[:, 0, :, :4] = 4.0  # columns 0-3 land on 4-7, on top of static background
+    t_nb = neighbour_time(t1, flow, metric)[0, 0, 0]
+    assert torch.allclose(t_nb[4:8], torch.full((4,), 0.4), atol=1e-3), "the foreground's 1 − T1 wins"
+    assert torch.allclose(t_nb[:4], torch.full((4,), 0.4)), "holes keep 1 − T1"
+    assert torch.allclose(t_nb[8:], torch.full((8,), 0.8), atol=1e-4)
+
+
+def test_a_side_far_from_the_output_shows_the_near_side():
+    x0, x1 = torch.zeros(1, 1, 1, 4), torch.ones(1, 1, 1, 4)
+    t0 = torch.tensor([0.01, 0.3, 0.5, 0.99]).view(1, 1, 1, 4)
+    side0, side1 = near_side_only(x0, x1, t0, 1 - t0)
+    assert side0.flatten().tolist() == [0, 0, 0, 1], "t0 = 0.99 > 25 × 0.01: side 0 shows side 1"
+    assert side1.flatten().tolist() == [0, 1, 1, 1], "t1 = 0.99 > 25 × 0.01: side 1 shows side 0"
+
+
+def test_swap_pair_makes_the_second_frame_frame_zero():
+    from vsafi.models.gmfss import PairState
+
+    t = [torch.full((1, 1, 2, 2), float(v)) for v in range(14)]
+    state = PairState(t[0], t[1], (t[2], t[3], t[4]), (t[5], t[6], t[7]), t[8], t[9], t[10], t[11])
+    swapped = swap_pair(state)
+    assert swapped.half0 is state.half1 and swapped.half1 is state.half0
+    assert swapped.feat0 is state.feat1 and swapped.feat1 is state.feat0
+    assert swapped.flow01 is state.flow10 and swapped.flow10 is state.flow01
+    assert swapped.metric0 is state.metric1 and swapped.metric1 is state.metric0
+    twice = swap_pair(swapped)
+    assert all(getattr(twice, f) is getattr(state, f) for f in state.__dataclass_fields__)
+
+
+# ---- the mode with RIFE on synthetic clips ----
+
+W, H = 160, 96
+FACTOR = 3
+
+
+def centroid_x(frame: vs.VideoFrame, fill) -> float:
+    c = centroid_of_colour(rgb_of(frame).transpose(1, 2, 0), fill)
+    assert c is not None, "actor not found"
+    return c[1]
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    return 10 * math.log10(1 / max(float(((a - b) ** 2).mean()), 1e-12))
+
+
+@pytest.fixture(scope="module")
+def cadence_mix():
+    """Three lanes: an ellipse on twos, a box on ones with acceleration, a star on threes, over a
+    still background; DRBA outputs for source times 1..4 at 3×, plus the sources' centroids."""
+    scene = Scene(6, (
+        Actor("ellipse", FILLS[0], (11, 13), (16, 24), (0, 5.0), cadence=2),
+        Actor("box", FILLS[1], (11, 13), (48, 24), (0, 1.0), accel=(0, 1.5)),
+        Actor("star", FILLS[2], (12, 12), (80, 30), (0, 5.0), cadence=3),
+    ), seed=3)
+    src = to_vs_clip(AnimeClip(W, H, [scene]))
+    out = vsafi.interpolate(src, factor=FACTOR, mode="drba", model="rife", device="cpu")
+    fills = [a.fill for a in scene.actors]
+    outputs = {j: [centroid_x(out.get_frame(j), f) for f in fills] for j in range(FACTOR, 4 * FACTOR + 1)}
+    sources = {i: [centroid_x(src.get_frame(i), f) for f in fills] for i in range(6)}
+    return src, fills, outputs, sources
+
+
+@needs_weights("rife")
+def test_drawings_on_twos_and_threes_stay_held(cadence_mix):
+    src, fills, outputs, sources = cadence_mix
+    for actor, step in ((0, 10.0), (2, 15.0)):
+        for j, xs in outputs.items():
+            k = math.floor(Fraction(j, FACTOR) + Fraction(1, 2))
+            assert abs(xs[actor] - sources[k][actor]) <= 0.15 * step, (actor, j, xs[actor], sources[k][actor])
+    # Forward dedup with one pass makes the same twos drawing move linearly: in-between positions.
+    fwd = vsafi.interpolate(src, factor=FACTOR, mode="forward", n_forward=1, model="rife", device="cpu")
+    drawings = {s[0] for s in sources.values()}
+    off = [min(abs(centroid_x(fwd.get_frame(j), fills[0]) - d) for d in drawings) for j in (4, 5)]
+    assert max(off) > 0.3 * 10.0, off
+
+
+@needs_weights("rife")
+def test_no_overshoot_past_the_next_drawing(cadence_mix):
+    _, _, outputs, sources = cadence_mix
+    tol = 0.75
+    for j, xs in outputs.items():
+        tau = Fraction(j, FACTOR)
+        lo_i, hi_i = math.floor(tau), math.ceil(tau)
+        for actor, x in enumerate(xs):
+            a, b = sources[lo_i][actor], sources[hi_i][actor]
+            assert min(a, b) - tol <= x <= max(a, b) + tol, (actor, j, x, a, b)
+
+
+@needs_weights("rife")
+def test_linear_motion_on_ones_matches_plain():
+    clip = AnimeClip(W, H, [cadence_scene(W, H, 1, length=5, speed=4.0, seed=5)])
+    src = to_vs_clip(clip)
+    drba = vsafi.interpolate(src, factor=FACTOR, mode="drba", model="rife", device="cpu")
+    plain = vsafi.interpolate(src, factor=FACTOR, mode="plain", model="rife", device="cpu")
+    for j in (4, 5, 7, 8):
+        f = drba.get_frame(j)
+        assert f.props["vsafi_plan"].startswith("DRBA"), f.props["vsafi_plan"]
+        assert psnr(rgb_of(f), rgb_of(plain.get_frame(j))) >= 35.0, j
+
+
+@needs_weights("rife")
+def test_cut_never_blends_two_scenes():
+    first = cadence_scene(W, H, 1, length=3, actors=1, speed=4.0, seed=0)
+    second = cadence_scene(W, H, 1, length=3, actors=1, speed=4.0, seed=4)
+    src = to_vs_clip(AnimeClip(W, H, [first, second]))
+    fills = (first.actors[0].fill, second.actors[0].fill)
+    out = vsafi.interpolate(src, factor=FACTOR, mode="drba", model="rife", device="cpu", scenes=[3])
+    for j in range(FACTOR, 4 * FACTOR + 1):
+        tau = Fraction(j, FACTOR)
+        f = out.get_frame(j)
+        if 2 <= tau <= 3:
+            k = math.floor(tau + Fraction(1, 2))
+            assert np.array_equal(rgb_of(f), rgb_of(src.get_frame(k))), f"output {j} is not F[{k}]"
+        other = fills[1] if tau < Fraction(5, 2) else fills[0]
+        assert centroid_of_colour(rgb_of(f).transpose(1, 2, 0), other) is None, f"output {j} shows the other scene"
+
+
+@needs_weights("rife")
+def test_shuffled_threaded_fetch_equals_sequential():
+    src = to_vs_clip(AnimeClip(128, 64, [cadence_scene(128, 64, 2, length=5, speed=4.0, seed=1)]),
+                     format=vs.YUV420P10)
+    kw = dict(fps=Fraction(60000, 1001), mode="drba", model="rife", device="cpu")
+    seq = vsafi.interpolate(src, **kw)
+    expected = [planes(seq.get_frame(j)) for j in range(seq.num_frames)]
+    threads = core.num_threads
+    core.num_threads = 4
+    try:
+        shuffled = vsafi.interpolate(src, **kw)
+        order = list(range(shuffled.num_frames))
+        random.Random(11).shuffle(order)
+        with ThreadPoolExecutor(4) as pool:
+            got = dict(zip(order, pool.map(lambda j: planes(shuffled.get_frame(j)), order)))
+    finally:
+        core.num_threads = threads
+    for j in range(seq.num_frames):
+        assert all(np.array_equal(a, b) for a, b in zip(got[j], expected[j])), j
+
+
+def play(mode: DrbaMode, renderer: Renderer, src: vs.VideoNode, order) -> dict[int, torch.Tensor]:
+    """Render outputs in ``order`` the way the filter does, without VapourSynth threads."""
+    out = {}
+    for j in order:
+        frames = {i: src.get_frame(i) for i in mode.window(j)}
+        plan = mode.plan(j, lambda i: False, renderer, frames)
+        if isinstance(plan, Interp) and plan.b is None:
+            continue
+        out[j] = mode.render(plan, renderer, frames)
+    return out
+
+
+@needs_weights("rife")
+def test_one_flow_pass_per_source_pair_and_seek_equals_playback():
+    n = 5
+    src = to_vs_clip(AnimeClip(128, 64, [cadence_scene(128, 64, 1, length=n, speed=3.0, seed=2)]))
+    ratio = Fraction(5, 2)
+    backend = get_backend("rife", device="cpu")
+    mode = DrbaMode(ratio, n, "standard")
+    n_out = math.ceil(n * ratio)
+    plans = [mode.plan(j, lambda i: False, None, {}) for j in range(n_out)]
+    steps = [p for p in plans if isinstance(p, DrbaStep)]
+    renders = [p for p in plans if not (isinstance(p, Interp) and p.b is None)]
+
+    renderer = Renderer(backend, FrameFormat.of(src), OnceCache(1 << 30))
+    calls = backend.calls
+    played = play(mode, renderer, src, range(n_out))
+    stats = renderer.cache.stats
+    assert stats["drba_flow"] == n - 1, stats
+    assert stats["drm"] == len({p.center for p in steps}) == n - 2, stats
+    assert backend.calls - calls == (n - 1) + len(renders)
+    assert all(out.shape == (1, 3, 64, 128) and out.dtype == torch.float32 for out in played.values())
+
+    cold = Renderer(backend, FrameFormat.of(src), OnceCache(1 << 30))
+    seeked = play(mode, cold, src, reversed(range(n_out)))
+    assert seeked.keys() == played.keys()
+    assert all(torch.equal(seeked[j], played[j]) for j in played), "seek order changed a picture"
+
+
+# ---- GMFSS: flows from the shared pair state, centre as frame 0 on both sides ----
+
+GW, GH = 384, 192  # GMFlow matches at 1/16 of this; smaller frames give it too few cells.
+
+
+@pytest.fixture(scope="module")
+def twos_for_gmfss():
+    scene = cadence_scene(GW, GH, 2, length=4, actors=1, speed=8.0, seed=2)
+    return to_vs_clip(AnimeClip(GW, GH, [scene])), scene.actors[0].fill
+
+
+@needs_weights("gmfss")
+def test_gmfss_drba_holds_twos_from_the_shared_pair_state(twos_for_gmfss):
+    src, fill = twos_for_gmfss
+    module = get_backend("gmfss", device="cpu").module
+    flows = module.flow_calls
+    out = vsafi.interpolate(src, factor=FACTOR, mode="drba", model="gmfss", device="cpu")
+    drawn = [centroid_x(src.get_frame(i), fill) for i in range(4)]
+    # Output 4 moves F[1] towards F[2] (side 2, pair state as is); output 5 moves F[2] towards
+    # F[1] (side 0, swapped pair state). Plain VFI puts the drawing 1/3 of its 16 px step along.
+    for j, k in ((4, 1), (5, 2)):
+        f = out.get_frame(j)
+        assert f.props["vsafi_plan"].startswith("DRBA"), f.props["vsafi_plan"]
+        assert abs(centroid_x(f, fill) - drawn[k]) < 3.0, (j, centroid_x(f, fill), drawn[k])
+    assert module.flow_calls - flows == 2 * 3, "GMFlow ran more than once per pair and direction"
+
+
+@needs_weights("gmfss_union")
+def test_gmfss_union_drba_with_its_own_rife_map(twos_for_gmfss):
+    src, fill = twos_for_gmfss
+    out = vsafi.interpolate(src, factor=FACTOR, mode="drba", model="gmfss_union", device="cpu")
+    f = out.get_frame(5)
+    assert f.props["vsafi_plan"] == "DRBA(F[2] -> F[1], s=1/3)"
+    assert abs(centroid_x(f, fill) - centroid_x(src.get_frame(2), fill)) < 3.0

@@ -1,0 +1,272 @@
+"""DRBA mode: per-pixel timesteps from the distance ratio of each centre frame's two flows.
+
+An output near source frame F[k] moves from F[k] towards one neighbour by a local distance s.
+Linear motion should move by s (what plain VFI does); a region static on one side of k is a
+held drawing and must not move at all on the other side. The distance ratio of the two flows
+out of F[k] gives both: rho = ½ for linear motion, 0 on the side opposite a hold.
+
+Everything is cached by source indices so random access equals playback: endpoint flows per
+canonical pair ('drba_flow', i) for RIFE (GMFSS reads them from the shared ('pair', ...)
+state), the ratio map per centre ('drm', k). Flows, splats and maps are float32.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from ..models.rife import SCALES as RIFE_SCALES
+from ..models.softsplat import splat, splat_with_weight
+from ..timing.drba import drba_plan, drba_window
+from ..timing.plan import DrbaStep, Interp, Node, Plan
+from .backend import GMFSSBackend
+from .modes import Mode
+from .render import Frames, Renderer
+
+if TYPE_CHECKING:
+    from ..models.gmfss import GMFSS, PairState
+
+__all__ = [
+    "DrbaMode",
+    "endpoint_flow",
+    "distance_ratio",
+    "step_time",
+    "output_grid_time",
+    "neighbour_time",
+    "swap_pair",
+    "near_side_only",
+    "pair_flows",
+    "distance_ratio_map",
+]
+
+#: Added to flow magnitudes so a pixel static on both sides gets rho = ½, not 0/0.
+DIST_EPS = 1e-4
+#: A splat target whose normalised coverage is below this received nothing: a hole.
+HOLE_COVERAGE = 0.999
+#: Union: where one side's timestep exceeds this multiple of the other's, both sides show the
+#: warped picture of the side whose timestep is small (the other side is too far to trust).
+SIDE_DOMINANCE = 25.0
+
+
+def _avg_splat_keep_holes(values: Tensor, flow: Tensor, fill: Tensor) -> Tensor:
+    """Average splat of ``values`` by ``flow``; targets nothing lands on take ``fill`` instead."""
+    ones = torch.ones_like(values[:, :1], dtype=torch.float32)
+    moved, _ = splat_with_weight(torch.cat((values.float(), ones), 1), flow.float(), mode="avg")
+    holes = moved[:, -1:] < HOLE_COVERAGE
+    return torch.where(holes, fill.float(), moved[:, :-1])
+
+
+def endpoint_flow(flow_mid: Tensor) -> Tensor:
+    """Flow a→b (N, 2, H, W, pixels) on a's grid from the mid→a backward flow of a t=½ pass.
+
+    ``flow_mid`` says where each mid-grid pixel samples a; pushing its negation by itself onto
+    a's grid gives the a→mid displacement, doubled for a→b (linear over the pair). Pixels of a
+    seen from no mid pixel (occluded at mid) get max(H, W) in both channels: a huge distance, so
+    the ratio map treats them as moving on this side.
+    """
+    flow_mid = flow_mid.float()
+    h, w = flow_mid.shape[2:]
+    far = torch.full_like(flow_mid, float(max(h, w)))
+    return _avg_splat_keep_holes(-2.0 * flow_mid, flow_mid, far)
+
+
+def distance_ratio(f10: Tensor, f12: Tensor) -> tuple[Tensor, Tensor]:
+    """(rho0, rho2) (N, 1, H, W) from the flows centre→previous and centre→next.
+
+    rho0 = d10 / (d10 + d12), rho2 = d12 / (d10 + d12) with d = |flow| + DIST_EPS: both in [0, 1],
+    ½ for linear motion and for a static pixel, 0 for rho0 where the previous frame is a hold.
+    """
+    d10 = torch.linalg.vector_norm(f10.float(), dim=1, keepdim=True) + DIST_EPS
+    d12 = torch.linalg.vector_norm(f12.float(), dim=1, keepdim=True) + DIST_EPS
+    total = d10 + d12
+    return d10 / total, d12 / total
+
+
+def step_time(rho0: Tensor, rho2: Tensor, towards_previous: bool, s: float) -> Tensor:
+    """T1 on the centre's grid, in [0, 1]: 2·s·rho2 towards the previous frame, 2·s·rho0 towards
+    the next (s = |tau − k| ≤ ½, so linear motion gets T1 = s)."""
+    ratio = rho2 if towards_previous else rho0
+    return (2.0 * float(s) * ratio).clamp(0.0, 1.0)
+
+
+def output_grid_time(t1: Tensor, flow: Tensor) -> Tensor:
+    """T1 carried to the output grid (for backward-warping RIFE): each centre pixel lands at
+    its position at time T1, i.e. moved by flow·T1 (flow: centre→neighbour); holes keep T1."""
+    t1 = t1.float()
+    return _avg_splat_keep_holes(t1, flow.float() * t1, t1)
+
+
+def neighbour_time(t1: Tensor, flow: Tensor, metric: Tensor) -> Tensor:
+    """GMFSS weight of the neighbour side on the neighbour's grid: 1 − T1 softmax-splatted by the
+    full centre→neighbour flow with the centre's metric (the foreground wins collisions); holes
+    keep 1 − T1."""
+    rest = 1.0 - t1.float()
+    moved = splat(rest, flow.float(), metric.float(), mode="soft")
+    ones = torch.ones_like(rest)
+    coverage, _ = splat_with_weight(ones, flow.float(), mode="avg")
+    return torch.where(coverage < HOLE_COVERAGE, rest, moved)
+
+
+def swap_pair(state: "PairState") -> "PairState":
+    """The pair state seen from its second frame: frame 1 becomes frame 0 with its flow, metric,
+    features and half-size image, so a centre that is the later frame of its canonical pair
+    still plays frame 0."""
+    return dataclasses.replace(
+        state,
+        half0=state.half1,
+        half1=state.half0,
+        feat0=state.feat1,
+        feat1=state.feat0,
+        flow01=state.flow10,
+        flow10=state.flow01,
+        metric0=state.metric1,
+        metric1=state.metric0,
+    )
+
+
+def _is_gmfss(renderer: Renderer) -> bool:
+    return isinstance(renderer.backend, GMFSSBackend)
+
+
+def _rife_pair_flows(renderer: Renderer, i: int, frames: Frames) -> tuple[Tensor, Tensor]:
+    """One full IFNet pass at t = ½ over (F[i], F[i+1]); its final flow gives both endpoints.
+
+    The final flow, not the coarsest block's: on small frames the 1/8-scale block misreads
+    motion by whole pixels, which the ratio map would turn into false holds.
+    """
+    backend = renderer.backend
+    a, b = renderer.source(i, frames), renderer.source(i + 1, frames)
+    scales = tuple(s / backend.scale for s in RIFE_SCALES)
+    with backend.lock, torch.inference_mode():
+        backend.calls += 1
+        _, flow, _ = backend.module(a, b, 0.5, scales=scales, return_flow=True)
+    with torch.inference_mode():
+        return endpoint_flow(flow[:, :2]), endpoint_flow(flow[:, 2:4])
+
+
+def pair_flows(renderer: Renderer, i: int, frames: Frames) -> tuple[Tensor, Tensor]:
+    """(flow F[i]→F[i+1] on F[i]'s grid, flow F[i+1]→F[i] on F[i+1]'s grid), float32.
+
+    RIFE: canvas pixels, cached as ('drba_flow', i). GMFSS: the half-size GMFlow flows of the
+    pair state shared with every other mode, in half-size pixels.
+    """
+    if _is_gmfss(renderer):
+        state = renderer.pair(Node(0, i), Node(0, i + 1), frames)
+        return state.flow01.float(), state.flow10.float()
+    return renderer.cache.get(("drba_flow", i), lambda: _rife_pair_flows(renderer, i, frames))
+
+
+def distance_ratio_map(renderer: Renderer, k: int, frames: Frames) -> tuple[Tensor, Tensor]:
+    """(rho0, rho2) of centre F[k] on its flow grid, cached as ('drm', k); needs F[k−1..k+1]."""
+
+    def make() -> tuple[Tensor, Tensor]:
+        f10 = pair_flows(renderer, k - 1, frames)[1]
+        f12 = pair_flows(renderer, k, frames)[0]
+        with torch.inference_mode():
+            return distance_ratio(f10, f12)
+
+    return renderer.cache.get(("drm", k), make)
+
+
+def _centre_flow_and_time(renderer: Renderer, step: DrbaStep, frames: Frames) -> tuple[Tensor, Tensor]:
+    """(flow centre→neighbour, T1) of a DRBA step, on the centre's flow grid."""
+    k = step.center
+    towards_previous = step.neighbour < k
+    rho0, rho2 = distance_ratio_map(renderer, k, frames)
+    if towards_previous:
+        flow = pair_flows(renderer, k - 1, frames)[1]
+    else:
+        flow = pair_flows(renderer, k, frames)[0]
+    with torch.inference_mode():
+        return flow, step_time(rho0, rho2, towards_previous, float(step.s))
+
+
+def _render_rife(renderer: Renderer, step: DrbaStep, frames: Frames) -> Tensor:
+    flow, t1 = _centre_flow_and_time(renderer, step, frames)
+    with torch.inference_mode():
+        t_out = output_grid_time(t1, flow)
+    centre = renderer.source(step.center, frames)
+    neighbour = renderer.source(step.neighbour, frames)
+    return renderer.backend.synth(centre, neighbour, None, t_out)
+
+
+def _render_gmfss(renderer: Renderer, step: DrbaStep, frames: Frames) -> Tensor:
+    k = step.center
+    if step.neighbour > k:
+        state = renderer.pair(Node(0, k), Node(0, k + 1), frames)
+    else:
+        state = swap_pair(renderer.pair(Node(0, k - 1), Node(0, k), frames))
+    flow, t1 = _centre_flow_and_time(renderer, step, frames)
+    with torch.inference_mode():
+        t_nb = neighbour_time(t1, flow, state.metric0)
+    backend = renderer.backend
+    module = backend.module
+    if getattr(module, "ifnet", None) is None:
+        return backend.synth(None, None, state, t1, t_nb)
+    with torch.inference_mode():
+        t_rife = output_grid_time(t1, flow)
+    with backend.lock, torch.inference_mode():
+        backend.calls += 1
+        return _union_synth(module, state, t1, t_nb, t_rife)
+
+
+def _resize(x: Tensor, factor: float) -> Tensor:
+    return x if factor == 1 else F.interpolate(x, scale_factor=factor, mode="bilinear")
+
+
+def near_side_only(x0: Tensor, x1: Tensor, t0: Tensor, t1: Tensor) -> tuple[Tensor, Tensor]:
+    """(side 0, side 1) pictures where a side whose time is over SIDE_DOMINANCE times the other's
+    shows the other side's picture instead: the output sits on that other frame, and a picture
+    splatted almost the whole way from the far frame only adds ghosts."""
+    near0 = t1 > SIDE_DOMINANCE * t0
+    near1 = t0 > SIDE_DOMINANCE * t1
+    return torch.where(near1, x1, x0), torch.where(near0, x0, x1)
+
+
+def _union_synth(module: "GMFSS", state: "PairState", t0: Tensor, t1: Tensor, t_rife: Tensor) -> Tensor:
+    """GMFSS union synthesis with DRBA's two additions that ``GMFSS.synth`` has no hook for:
+    the half-size RIFE pass gets its own output-grid map ``t_rife``, and where one side's time
+    dwarfs the other's both warped images and features come from the side with the small time.
+
+    t0 (frame 0's grid), t1 (frame 1's grid) and t_rife are float32 (N, 1, h, w) maps on the
+    half-size grid.
+    """
+    flow0, z0 = t0 * state.flow01.float(), t0 * state.metric0.float()
+    flow1, z1 = t1 * state.flow10.float(), t1 * state.metric1.float()
+    warped0, warped1 = near_side_only(splat(state.half0, flow0, z0), splat(state.half1, flow1, z1), t0, t1)
+    feats = []
+    for level, (f0, f1) in enumerate(zip(state.feat0, state.feat1)):
+        factor = 0.5**level
+        side0 = splat(f0, _resize(flow0, factor) * factor, _resize(z0, factor))
+        side1 = splat(f1, _resize(flow1, factor) * factor, _resize(z1, factor))
+        side0, side1 = near_side_only(side0, side1, _resize(t0, factor), _resize(t1, factor))
+        feats.append(torch.cat((side0, side1), 1))
+    rife = module.ifnet(state.half0, state.half1, t_rife.to(state.half0.dtype))
+    x = torch.cat((warped0, rife, warped1), 1)
+    return module.fusionnet(x, *feats).clamp(0, 1)
+
+
+class DrbaMode(Mode):
+    """Distance-ratio based adjuster: per-pixel timesteps that keep held drawings held."""
+
+    name = "drba"
+
+    def core_window(self, j: int) -> range:
+        return drba_window(j, self.ratio, self.n, self.phase)
+
+    def plan(self, j: int, is_cut: Callable[[int], bool], renderer: Renderer, frames: Frames) -> Interp | DrbaStep:
+        return drba_plan(j, self.ratio, self.n, is_cut, self.phase)
+
+    def render(self, plan: Plan, renderer: Renderer, frames: Frames) -> Tensor:
+        """The output picture, float32 (1, 3, H, W) RGB cropped to the clip."""
+        if isinstance(plan, Interp):
+            return renderer.interp(plan, frames)
+        if _is_gmfss(renderer):
+            out = _render_gmfss(renderer, plan, frames)
+        else:
+            out = _render_rife(renderer, plan, frames)
+        return renderer.canvas.crop(out).float()
