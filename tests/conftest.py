@@ -15,12 +15,18 @@ FIXTURES = Path(__file__).parent / "fixtures"
 core = vs.core
 
 
-def needs_weights(model: str):
+def have_weights(model: str) -> bool:
     try:
         weights.find_weights_dir(model)
-        return pytest.mark.skipif(False, reason="")
     except FileNotFoundError:
-        return pytest.mark.skip(reason=f"weights for {model} missing: run `python -m vsafi.weights install`")
+        return False
+    return True
+
+
+def needs_weights(model: str):
+    """Skip mark for tests that need a model's weight files."""
+    return pytest.mark.skipif(not have_weights(model),
+                              reason=f"weights for {model} missing: run `python -m vsafi.weights install`")
 
 
 def clip_from_arrays(frames, fps=Fraction(24000, 1001), fmt=vs.RGBS, props=None) -> vs.VideoNode:

@@ -25,13 +25,14 @@ from vsafi.engine.drba import (
     DrbaMode,
     distance_ratio,
     endpoint_flow,
-    near_side_only,
     neighbour_time,
     output_grid_time,
     step_time,
     swap_pair,
 )
+from vsafi.engine.drba import SIDE_DOMINANCE
 from vsafi.engine.render import Renderer
+from vsafi.models.gmfss import prefer_near_side
 from vsafi.synthetic import FILLS, Actor, AnimeClip, Scene, cadence_scene, centroid_of_colour, to_vs_clip
 from vsafi.timing.plan import DrbaStep, Interp
 
@@ -127,7 +128,7 @@ def test_neighbour_time_lets_the_foreground_win_and_fills_holes():
 def test_a_side_far_from_the_output_shows_the_near_side():
     x0, x1 = torch.zeros(1, 1, 1, 4), torch.ones(1, 1, 1, 4)
     t0 = torch.tensor([0.01, 0.3, 0.5, 0.99]).view(1, 1, 1, 4)
-    side0, side1 = near_side_only(x0, x1, t0, 1 - t0)
+    side0, side1 = prefer_near_side(x0, x1, t0, 1 - t0, SIDE_DOMINANCE)
     assert side0.flatten().tolist() == [0, 0, 0, 1], "t0 = 0.99 > 25 × 0.01: side 0 shows side 1"
     assert side1.flatten().tolist() == [0, 1, 1, 1], "t1 = 0.99 > 25 × 0.01: side 1 shows side 0"
 

@@ -128,12 +128,10 @@ class GMFSSBackend(Backend):
         with self.lock, torch.inference_mode():
             return self.module.pair(a, b)
 
-    def synth(self, a, b, state, t, t1=None):
-        if isinstance(t, torch.Tensor):
-            t = t.to(self.dtype)
+    def synth(self, a, b, state, t, t1=None, **extra):
         with self.lock, torch.inference_mode():
             self.calls += 1
-            return self.module.synth(state, t, t1)
+            return self.module.synth(state, t, t1, **extra)
 
 
 def _load(model: str, weights, device: torch.device, dtype: torch.dtype, scale: float) -> Backend:

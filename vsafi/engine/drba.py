@@ -16,7 +16,6 @@ import dataclasses
 from typing import TYPE_CHECKING, Callable
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from ..models.rife import SCALES as RIFE_SCALES
@@ -28,7 +27,7 @@ from .modes import Mode
 from .render import Frames, Renderer
 
 if TYPE_CHECKING:
-    from ..models.gmfss import GMFSS, PairState
+    from ..models.gmfss import PairState
 
 __all__ = [
     "DrbaMode",
@@ -38,7 +37,6 @@ __all__ = [
     "output_grid_time",
     "neighbour_time",
     "swap_pair",
-    "near_side_only",
     "pair_flows",
     "distance_ratio_map",
 ]
@@ -48,7 +46,7 @@ DIST_EPS = 1e-4
 #: A splat target whose normalised coverage is below this received nothing: a hole.
 HOLE_COVERAGE = 0.999
 #: Union: where one side's timestep exceeds this multiple of the other's, both sides show the
-#: warped picture of the side whose timestep is small (the other side is too far to trust).
+#: warped picture of the side whose timestep is small (``GMFSS.synth(near_side_ratio=...)``).
 SIDE_DOMINANCE = 25.0
 
 
@@ -204,50 +202,11 @@ def _render_gmfss(renderer: Renderer, step: DrbaStep, frames: Frames) -> Tensor:
     with torch.inference_mode():
         t_nb = neighbour_time(t1, flow, state.metric0)
     backend = renderer.backend
-    module = backend.module
-    if getattr(module, "ifnet", None) is None:
+    if getattr(backend.module, "ifnet", None) is None:
         return backend.synth(None, None, state, t1, t_nb)
     with torch.inference_mode():
         t_rife = output_grid_time(t1, flow)
-    with backend.lock, torch.inference_mode():
-        backend.calls += 1
-        return _union_synth(module, state, t1, t_nb, t_rife)
-
-
-def _resize(x: Tensor, factor: float) -> Tensor:
-    return x if factor == 1 else F.interpolate(x, scale_factor=factor, mode="bilinear")
-
-
-def near_side_only(x0: Tensor, x1: Tensor, t0: Tensor, t1: Tensor) -> tuple[Tensor, Tensor]:
-    """(side 0, side 1) pictures where a side whose time is over SIDE_DOMINANCE times the other's
-    shows the other side's picture instead: the output sits on that other frame, and a picture
-    splatted almost the whole way from the far frame only adds ghosts."""
-    near0 = t1 > SIDE_DOMINANCE * t0
-    near1 = t0 > SIDE_DOMINANCE * t1
-    return torch.where(near1, x1, x0), torch.where(near0, x0, x1)
-
-
-def _union_synth(module: "GMFSS", state: "PairState", t0: Tensor, t1: Tensor, t_rife: Tensor) -> Tensor:
-    """GMFSS union synthesis with DRBA's two additions that ``GMFSS.synth`` has no hook for:
-    the half-size RIFE pass gets its own output-grid map ``t_rife``, and where one side's time
-    dwarfs the other's both warped images and features come from the side with the small time.
-
-    t0 (frame 0's grid), t1 (frame 1's grid) and t_rife are float32 (N, 1, h, w) maps on the
-    half-size grid.
-    """
-    flow0, z0 = t0 * state.flow01.float(), t0 * state.metric0.float()
-    flow1, z1 = t1 * state.flow10.float(), t1 * state.metric1.float()
-    warped0, warped1 = near_side_only(splat(state.half0, flow0, z0), splat(state.half1, flow1, z1), t0, t1)
-    feats = []
-    for level, (f0, f1) in enumerate(zip(state.feat0, state.feat1)):
-        factor = 0.5**level
-        side0 = splat(f0, _resize(flow0, factor) * factor, _resize(z0, factor))
-        side1 = splat(f1, _resize(flow1, factor) * factor, _resize(z1, factor))
-        side0, side1 = near_side_only(side0, side1, _resize(t0, factor), _resize(t1, factor))
-        feats.append(torch.cat((side0, side1), 1))
-    rife = module.ifnet(state.half0, state.half1, t_rife.to(state.half0.dtype))
-    x = torch.cat((warped0, rife, warped1), 1)
-    return module.fusionnet(x, *feats).clamp(0, 1)
+    return backend.synth(None, None, state, t1, t_nb, t_rife=t_rife, near_side_ratio=SIDE_DOMINANCE)
 
 
 class DrbaMode(Mode):

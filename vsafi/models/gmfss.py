@@ -199,6 +199,12 @@ def _resize(x: Tensor, factor: float) -> Tensor:
     return F.interpolate(x, scale_factor=factor, mode="bilinear")
 
 
+def prefer_near_side(x0: Tensor, x1: Tensor, t0: Tensor, t1: Tensor, ratio: float) -> tuple[Tensor, Tensor]:
+    """(side 0, side 1) where a side whose time exceeds ``ratio`` times the other's shows the
+    other side's picture instead: the output sits on that other frame."""
+    return torch.where(t0 > ratio * t1, x1, x0), torch.where(t1 > ratio * t0, x0, x1)
+
+
 class GMFSS(nn.Module):
     """GMFSS Fortuna interpolator. ``model_type`` 'base' or 'union'; ``scale`` (1, 0.5 or 0.25) is
     the size at which GMFlow runs relative to the half-size frames (upstream's ``scale``).
@@ -281,24 +287,35 @@ class GMFSS(nn.Module):
             raise ValueError(f"GMFSS: timestep map {tuple(t.shape)} does not fit the half-size grid {grid}")
         return t
 
-    def synth(self, state: PairState, t0: Timestep, t1: Timestep | None = None) -> Tensor:
+    def synth(self, state: PairState, t0: Timestep, t1: Timestep | None = None, *,
+              t_rife: Timestep | None = None, near_side_ratio: float | None = None) -> Tensor:
         """Frame at time ``t0`` between the pair's frames, (N, 3, H, W) clamped to [0, 1].
 
         ``t0`` scales frame 0's side: its flow01 and metric0, on frame 0's half-size grid. ``t1``
         scales frame 1's side (flow10, metric1, on frame 1's grid) and defaults to 1 - t0. Both
         are a float, a 0-d / (1,) / (N,) tensor or a per-pixel map (N, 1, H/2, W/2) (or
         broadcastable): per-side maps, because a pixel's time differs between the two source
-        grids (DRBA splats a map from one grid to the other). The union RIFE pass uses ``t0``.
+        grids (DRBA splats a map from one grid to the other). The union RIFE pass uses
+        ``t_rife`` (a map on the output grid, default ``t0``). With ``near_side_ratio``, where one
+        side's time exceeds that multiple of the other's, both sides show the warped picture and
+        features of the side with the small time: splatted almost the whole way from the far
+        frame, a picture only adds ghosts.
         """
         tt0 = self._time(t0, state.half0)
         tt1 = 1 - tt0 if t1 is None else self._time(t1, state.half1)
+
+        def pick(x0: Tensor, x1: Tensor, factor: float) -> tuple[Tensor, Tensor]:
+            if near_side_ratio is None:
+                return x0, x1
+            s0, s1 = (t if factor == 1 or t.shape[2:] == (1, 1) else _resize(t, factor) for t in (tt0, tt1))
+            return prefer_near_side(x0, x1, s0, s1, near_side_ratio)
+
         flow0 = tt0 * state.flow01.float()
         flow1 = tt1 * state.flow10.float()
         z0 = tt0 * state.metric0.float()
         z1 = tt1 * state.metric1.float()
 
-        warped0 = splat(state.half0, flow0, z0)
-        warped1 = splat(state.half1, flow1, z1)
+        warped0, warped1 = pick(splat(state.half0, flow0, z0), splat(state.half1, flow1, z1), 1.0)
         feats = []
         for level, (f0, f1) in enumerate(zip(state.feat0, state.feat1)):
             factor = 0.5**level
@@ -308,12 +325,13 @@ class GMFSS(nn.Module):
                 side1 = (_resize(flow1, factor) * factor, _resize(z1, factor))
             else:
                 side0, side1 = (flow0, z0), (flow1, z1)
-            feats.append(torch.cat((splat(f0, *side0), splat(f1, *side1)), 1))
+            feats.append(torch.cat(pick(splat(f0, *side0), splat(f1, *side1), factor), 1))
 
         if self.ifnet is None:
             x = torch.cat((state.half0, warped0, warped1, state.half1), 1)
         else:
-            rife = self.ifnet(state.half0, state.half1, self._ifnet_time(tt0, state.half0))
+            tr = tt0 if t_rife is None else self._time(t_rife, state.half0)
+            rife = self.ifnet(state.half0, state.half1, self._ifnet_time(tr, state.half0))
             x = torch.cat((warped0, rife, warped1), 1)
         return self.fusionnet(x, *feats).clamp(0, 1)
 

@@ -8,12 +8,15 @@ normalised by the splatted weight + 1e-7, so pixels nothing lands on come out as
 
 Everything runs in float32 whatever the input dtype (fp16 splatting makes lines wobble); the
 result is cast back to the input's dtype. Accumulation uses ``index_add_``, so CUDA results are
-order-nondeterministic at the float32 rounding level, like any atomic-add splat.
+order-nondeterministic at the float32 rounding level, like any atomic-add splat. On CUDA the
+scatter runs in the own Triton kernel of :mod:`vsafi.models.splat_triton` when Triton imports;
+``VSAFI_SPLAT=torch`` forces the torch path.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import os
+from typing import Callable, Literal
 
 import torch
 from torch import Tensor
@@ -23,6 +26,17 @@ __all__ = ["splat", "splat_with_weight", "splat_weight", "splat_sum"]
 SplatMode = Literal["soft", "avg"]
 
 _EPS = 1e-7
+
+
+def _triton_scatter() -> Callable[[Tensor, Tensor], Tensor] | None:
+    """The Triton scatter, or None when ``VSAFI_SPLAT=torch`` or Triton does not import."""
+    if os.environ.get("VSAFI_SPLAT", "").strip().lower() == "torch":
+        return None
+    try:
+        from .splat_triton import splat_sum_triton
+    except ImportError:
+        return None
+    return splat_sum_triton
 
 
 def splat_sum(values: Tensor, flow: Tensor) -> Tensor:
@@ -36,6 +50,8 @@ def splat_sum(values: Tensor, flow: Tensor) -> Tensor:
     n, c, h, w = values.shape
     if flow.shape[0] != n or flow.shape[2:] != values.shape[2:]:
         raise ValueError(f"splat: flow {tuple(flow.shape)} does not match values {tuple(values.shape)}")
+    if values.is_cuda and flow.is_cuda and (scatter := _triton_scatter()) is not None:
+        return scatter(values, flow)
     device = values.device
     values = values.float()
     flow = flow.float()
