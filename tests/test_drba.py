@@ -7,8 +7,6 @@ actor jumps between two of its drawings.
 from __future__ import annotations
 
 import math
-import random
-from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
 import numpy as np
@@ -17,7 +15,7 @@ import torch
 import vapoursynth as vs
 
 import vsafi
-from conftest import needs_weights, planes, rgb_of
+from conftest import assert_seek_equals_playback, needs_weights, rgb_of
 from vsafi.engine.backend import get_backend
 from vsafi.engine.cache import OnceCache
 from vsafi.engine.convert import FrameFormat
@@ -239,21 +237,7 @@ def test_cut_never_blends_two_scenes():
 def test_shuffled_threaded_fetch_equals_sequential():
     src = to_vs_clip(AnimeClip(128, 64, [cadence_scene(128, 64, 2, length=5, speed=4.0, seed=1)]),
                      format=vs.YUV420P10)
-    kw = dict(fps=Fraction(60000, 1001), mode="drba", model="rife", device="cpu")
-    seq = vsafi.interpolate(src, **kw)
-    expected = [planes(seq.get_frame(j)) for j in range(seq.num_frames)]
-    threads = core.num_threads
-    core.num_threads = 4
-    try:
-        shuffled = vsafi.interpolate(src, **kw)
-        order = list(range(shuffled.num_frames))
-        random.Random(11).shuffle(order)
-        with ThreadPoolExecutor(4) as pool:
-            got = dict(zip(order, pool.map(lambda j: planes(shuffled.get_frame(j)), order)))
-    finally:
-        core.num_threads = threads
-    for j in range(seq.num_frames):
-        assert all(np.array_equal(a, b) for a, b in zip(got[j], expected[j])), j
+    assert_seek_equals_playback(src, seed=11, fps=Fraction(60000, 1001), mode="drba", model="rife", device="cpu")
 
 
 def play(mode: DrbaMode, renderer: Renderer, src: vs.VideoNode, order) -> dict[int, torch.Tensor]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
+import torch
 import pytest
 import vapoursynth as vs
 
@@ -54,3 +55,19 @@ def test_forward_with_gmfss_reuses_pairs_across_pyramid_levels():
     assert module.flow_calls - before == 2 * pairs
     assert all(f.props["vsafi_mode"] == "forward" for f in frames)
     assert np.array_equal(rgb_of(frames[-1]), rgb_of(src.get_frame(7)))
+
+
+@needs_weights("gmfss")
+def test_canvas_off_the_unit_resizes_for_gmfss_and_pads_for_rife():
+    from vsafi.engine.backend import Canvas
+
+    x = torch.rand(1, 3, 70, 90)
+    for mode in ("replicate", "resize"):
+        c = Canvas(70, 90, 64, mode)
+        assert c.pad(x).shape[2:] == (128, 128)
+        assert c.crop(c.pad(x)).shape[2:] == (70, 90)
+    assert torch.equal(Canvas(70, 90, 64, "replicate").crop(Canvas(70, 90, 64, "replicate").pad(x)), x)
+    on_unit = torch.rand(1, 3, 128, 64)
+    assert Canvas(128, 64, 64, "resize").pad(on_unit) is on_unit
+    assert get_backend("gmfss", device="cpu").canvas(70, 90).mode == "resize"
+    assert get_backend("rife", device="cpu").canvas(70, 90).mode == "replicate"

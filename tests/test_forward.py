@@ -3,8 +3,6 @@ on-ones scenes are left alone, and the model runs no more often than the pyramid
 
 from __future__ import annotations
 
-import random
-from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
 import numpy as np
@@ -12,7 +10,7 @@ import pytest
 import vapoursynth as vs
 
 import vsafi
-from conftest import needs_weights, planes, rgb_of
+from conftest import assert_seek_equals_playback, needs_weights, planes, rgb_of
 from vsafi.engine.backend import get_backend
 from vsafi.synthetic import AnimeClip, cadence_scene, centroid_of_colour, mixed_scene, to_vs_clip
 
@@ -110,17 +108,7 @@ def test_shuffled_threaded_fetch_equals_sequential():
     anime = AnimeClip(160, 96, [mixed_scene(160, 96, (2, 3), length=10, pan=(0.0, 1.0), seed=4),
                                 cadence_scene(160, 96, 2, length=6, seed=8)])
     src = to_vs_clip(anime, fps=NTSC, format=vs.YUV420P8)
-    kw = dict(fps=FPS_60, mode="forward", device="cpu")
-    seq = vsafi.interpolate(src, **kw)
-    expected = [planes(seq.get_frame(j)) for j in range(seq.num_frames)]
-    core.num_threads = 4
-    shuffled = vsafi.interpolate(src, **kw)
-    order = list(range(shuffled.num_frames))
-    random.Random(3).shuffle(order)
-    with ThreadPoolExecutor(4) as pool:
-        got = dict(zip(order, pool.map(lambda j: planes(shuffled.get_frame(j)), order)))
-    for j in range(seq.num_frames):
-        assert all(np.array_equal(a, b) for a, b in zip(got[j], expected[j])), j
+    assert_seek_equals_playback(src, seed=3, fps=FPS_60, mode="forward", device="cpu")
 
 
 @pytest.mark.parametrize("n_forward", [1, 2, 3])

@@ -47,7 +47,8 @@ class Renderer:
         return self.cache.get(("src", i), make)
 
     def thumb(self, i: int, frames: Frames) -> torch.Tensor:
-        return self.cache.get(("thumb", i), lambda: thumbnail(self.canvas.crop(self.source(i, frames))))
+        """32x32 thumbnail of the source frame itself (not the canvas), so cuts never depend on the model."""
+        return self.cache.get(("thumb", i), lambda: thumbnail(frame_to_tensor(frames[i], self.fmt, self.backend.device)))
 
     def analysis(self, i: int, frames: Frames):
         """Small gray image of frame i for cadence measurement (cached)."""
