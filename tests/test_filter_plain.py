@@ -136,3 +136,21 @@ def test_bad_input_gives_clear_error(kwargs, clip_kind, message):
     kwargs.setdefault("device", "cpu")
     with pytest.raises(vs.Error, match=message):
         vsafi.interpolate(clip, mode=kwargs.pop("mode", "plain"), **kwargs)
+
+
+@pytest.mark.parametrize("mode", ["plain", "forward", "drba"])
+def test_mpv_video_in_like_clip_costs_nothing_up_front(mode):
+    """mpv passes fps 0 and ~134 M frames: building the graph and seeking far must be instant."""
+    import time
+
+    base = core.std.BlankClip(width=64, height=48, format=vs.YUV420P8, length=134_000_000, color=[80, 100, 150])
+    video_in = core.std.Splice([base, core.std.BlankClip(base, length=1, fpsnum=30)], mismatch=True)
+    assert video_in.fps == 0
+    start = time.monotonic()
+    out = vsafi.interpolate(video_in, fps=Fraction(60000, 1001), src_fps=Fraction(24000, 1001), mode=mode,
+                            device="cpu")
+    assert time.monotonic() - start < 2.0
+    assert out.num_frames == -(-(134_000_001 * 5) // 2)
+    f = out.get_frame(250_000_001)
+    assert f.props["vsafi_time"] == pytest.approx(100_000_000.4)
+    assert time.monotonic() - start < 30.0
