@@ -93,9 +93,13 @@ def moving_box_frames(n: int, h: int = 64, w: int = 96, speed: float = 3.0, cut_
     return out
 
 
-def assert_seek_equals_playback(src: vs.VideoNode, seed: int = 7, **kw) -> None:
+def assert_seek_equals_playback(src: vs.VideoNode, seed: int = 7, evict: bool = False, **kw) -> None:
     """Frames of ``vsafi.interpolate(src, **kw)`` fetched in a shuffled order from 4 threads
-    (on a fresh filter, so nothing is cached) equal the frames fetched sequentially, bit for bit."""
+    (on a fresh filter, so nothing is cached) equal the frames fetched sequentially, bit for bit.
+
+    ``evict`` gives the shuffled filter a 1 KiB cache, so every intermediate (pyramid nodes,
+    pair states, ratio maps) is evicted and recomputed again and again.
+    """
     import vsafi
 
     seq = vsafi.interpolate(src, **kw)
@@ -103,7 +107,7 @@ def assert_seek_equals_playback(src: vs.VideoNode, seed: int = 7, **kw) -> None:
     threads = core.num_threads
     core.num_threads = 4
     try:
-        shuffled = vsafi.interpolate(src, **kw)
+        shuffled = vsafi.interpolate(src, **(kw | {"cache_mb": 1 / 1024} if evict else kw))
         order = list(range(shuffled.num_frames))
         random.Random(seed).shuffle(order)
         with ThreadPoolExecutor(4) as pool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from functools import lru_cache
 
 import numpy as np
@@ -134,10 +133,3 @@ def test_analysis_image():
     assert np.allclose(small, 1.0)
     assert analysis_image(np.zeros((64, 64), np.uint16)).shape == (64, 64)
     assert analysis_image(np.full((300, 400), 65535, np.uint16)).max() == 1.0
-
-
-def test_call_time():
-    frames = _single(FULL, 2, 1, 0.7)
-    start = time.perf_counter()
-    measure_cadence(frames)
-    assert time.perf_counter() - start < 0.5

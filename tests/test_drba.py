@@ -234,10 +234,27 @@ def test_cut_never_blends_two_scenes():
 
 
 @needs_weights("rife")
-def test_shuffled_threaded_fetch_equals_sequential():
+@pytest.mark.parametrize("evict", [False, True])
+def test_shuffled_threaded_fetch_equals_sequential(evict):
     src = to_vs_clip(AnimeClip(128, 64, [cadence_scene(128, 64, 2, length=5, speed=4.0, seed=1)]),
                      format=vs.YUV420P10)
-    assert_seek_equals_playback(src, seed=11, fps=Fraction(60000, 1001), mode="drba", model="rife", device="cpu")
+    assert_seek_equals_playback(src, seed=11, evict=evict, fps=Fraction(60000, 1001), mode="drba", model="rife",
+                                device="cpu")
+
+
+@needs_weights("rife")
+def test_scene_change_props_sit_where_the_picture_changes_scene():
+    """DRBA shows F[round(tau)]: at 4x with a cut before F[4], output 13 (tau 3.25) still holds F[3]
+    and output 14 (tau 3.5) already holds F[4], so the props go on 13 and 14."""
+    src = to_vs_clip(AnimeClip(128, 64, [cadence_scene(128, 64, 1, length=4, seed=1),
+                                         cadence_scene(128, 64, 1, length=4, seed=2)]))
+    out = vsafi.interpolate(src, factor=4, mode="drba", device="cpu", scenes=[4])
+    assert np.array_equal(rgb_of(out.get_frame(13)), rgb_of(src.get_frame(3)))
+    assert np.array_equal(rgb_of(out.get_frame(14)), rgb_of(src.get_frame(4)))
+    flagged = [(j, out.get_frame(j).props.get("_SceneChangeNext", 0), out.get_frame(j).props.get("_SceneChangePrev", 0))
+               for j in range(out.num_frames)]
+    assert [j for j, nxt, _ in flagged if nxt] == [13]
+    assert [j for j, _, prev in flagged if prev] == [14]
 
 
 def play(mode: DrbaMode, renderer: Renderer, src: vs.VideoNode, order) -> dict[int, torch.Tensor]:

@@ -104,11 +104,12 @@ def test_auto_n_per_scene_and_cut():
     assert np.array_equal(planes(last_first[1])[0], planes(src.get_frame(14))[0])
 
 
-def test_shuffled_threaded_fetch_equals_sequential():
+@pytest.mark.parametrize("evict", [False, True])
+def test_shuffled_threaded_fetch_equals_sequential(evict):
     anime = AnimeClip(160, 96, [mixed_scene(160, 96, (2, 3), length=10, pan=(0.0, 1.0), seed=4),
                                 cadence_scene(160, 96, 2, length=6, seed=8)])
     src = to_vs_clip(anime, fps=NTSC, format=vs.YUV420P8)
-    assert_seek_equals_playback(src, seed=3, fps=FPS_60, mode="forward", device="cpu")
+    assert_seek_equals_playback(src, seed=3, evict=evict, fps=FPS_60, mode="forward", device="cpu")
 
 
 @pytest.mark.parametrize("n_forward", [1, 2, 3])

@@ -216,10 +216,23 @@ def test_half_precision_runs(models, refs) -> None:
     assert float((out.float() - full).abs().mean()) < 1e-2
 
 
+class _ConstantFlow(torch.nn.Module):
+    """Stands in for GMFlow: records its inputs and answers 1 px right, 0.5 px up everywhere."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        self.inputs.append((a, b))
+        return torch.tensor([1.0, -0.5]).view(1, 2, 1, 1).expand(a.shape[0], 2, *a.shape[2:]).clone()
+
+
 def test_flow_scale_half(models, refs) -> None:
     """scale=0.5 runs GMFlow on the half-size frames shrunk by 2 and scales the flow back up."""
     model = models["base"]
     img0, img1 = (x[:, :, :, :384] for x in _model_inputs(refs["base"], "a_256x448"))
+    flownet = model.flownet
     model.scale = 0.5
     try:
         with pytest.raises(ValueError):
@@ -228,9 +241,19 @@ def test_flow_scale_half(models, refs) -> None:
         state = model.pair(img0, img1)
         assert model.flow_calls - before == 2
         out = model.synth(state, 0.5)
+        model.flownet = _ConstantFlow()
+        stub = model.pair(img0, img1)
+        seen = model.flownet.inputs
     finally:
         model.scale = 1.0
-    small0, small1 = (F.interpolate(x, scale_factor=0.5, mode="bilinear") for x in (state.half0, state.half1))
-    expected = F.interpolate(model.flownet(small0, small1), scale_factor=2, mode="bilinear") * 2
-    torch.testing.assert_close(state.flow01, expected, atol=1e-5, rtol=0)
+        model.flownet = flownet
+    assert state.flow01.shape == state.flow10.shape == (1, 2, 128, 192)
     assert out.shape == img0.shape and bool(torch.isfinite(out).all())
+    quarter0, quarter1 = (F.avg_pool2d(x, 2) for x in (stub.half0, stub.half1))
+    assert len(seen) == 2
+    for (a, b), (want_a, want_b) in zip(seen, ((quarter0, quarter1), (quarter1, quarter0))):
+        torch.testing.assert_close(a, want_a, atol=1e-6, rtol=0)
+        torch.testing.assert_close(b, want_b, atol=1e-6, rtol=0)
+    expected = torch.tensor([2.0, -1.0]).view(1, 2, 1, 1).expand(1, 2, 128, 192)
+    for flow in (stub.flow01, stub.flow10):
+        torch.testing.assert_close(flow, expected, atol=0, rtol=0)

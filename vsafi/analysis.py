@@ -17,8 +17,8 @@ import vapoursynth as vs
 
 from .cadence import analysis_image
 from .engine.convert import FrameFormat, frame_to_gray, frame_to_tensor
-from .engine.modes import BLOCK, block_passes
-from .engine.scenecut import ListCuts, PropCuts, SSIMCuts, combine, thumbnail
+from .engine.modes import BLOCK, block_passes, measure_range
+from .engine.scenecut import cut_test, thumbnail
 from .timing.timemap import as_fraction, output_length, source_time
 
 __all__ = ["Analysis", "analyze", "plot_analysis"]
@@ -38,9 +38,10 @@ class Analysis:
 
     def runs(self) -> list[tuple[int, int, int]]:
         """(first frame, last frame, N) for every run of equal forward passes."""
+        starts = set(self.scene_starts)
         out: list[tuple[int, int, int]] = []
         for i, p in enumerate(self.passes):
-            if out and out[-1][2] == p and i not in self.scene_starts:
+            if out and out[-1][2] == p and i not in starts:
                 out[-1] = (out[-1][0], i, p)
             else:
                 out.append((i, i, p))
@@ -57,35 +58,39 @@ class Analysis:
 
 def analyze(clip: vs.VideoNode, *, scene_threshold: float | None = 0.3, scenes: Sequence[int] | None = None,
             fps=None, factor=None, phase: str = "standard") -> Analysis:
-    """Analyse ``clip`` (reads every frame once). ``fps``/``factor`` set the timing map (default 2×)."""
+    """Analyse ``clip``, reading every frame once and keeping only a window of ~48 small images.
+
+    ``fps``/``factor`` set the timing map (default 2×).
+    """
     if not isinstance(clip, vs.VideoNode) or clip.format is None:
         raise vs.Error("analyze: clip must be a constant-format vs.VideoNode")
     fmt = FrameFormat.of(clip)
     n = clip.num_frames
     fps_src = Fraction(clip.fps.numerator, clip.fps.denominator) if clip.fps.numerator else Fraction(24000, 1001)
     fps_out = as_fraction(fps) if fps is not None else fps_src * as_fraction(factor if factor is not None else 2)
-    grays, thumbs, props = [], [], []
-    for i, frame in enumerate(clip.frames(close=True)):
-        grays.append(analysis_image(frame_to_gray(frame, fmt)))
-        thumbs.append(thumbnail(frame_to_tensor(frame, fmt, torch.device("cpu"))))
-        props.append(dict(frame.props))
-    if scenes is not None:
-        sources = [ListCuts(scenes)]
-    else:
-        sources = [PropCuts(lambda i: props[i])]
-        if scene_threshold is not None:
-            sources.append(SSIMCuts(lambda i: thumbs[i], scene_threshold))
-    decide = combine(sources)
-    cuts = [decide(i) for i in range(n - 1)]
-
-    def is_cut(i: int) -> bool:
-        return cuts[i]
-
+    grays: dict[int, np.ndarray] = {}
+    thumbs: dict[int, torch.Tensor] = {}
+    props: dict[int, dict] = {}
+    decide = cut_test(scenes, scene_threshold, props.__getitem__, thumbs.__getitem__)
+    cuts: list[bool] = []
+    diffs = [0.0]
     passes: list[int] = []
-    for block in range(-(-n // BLOCK)):
-        got = block_passes(block, n, is_cut, lambda i: grays[i])
-        passes += [got[i] for i in sorted(got)]
-    diffs = [0.0] + [float(np.abs(grays[i + 1] - grays[i]).mean()) for i in range(n - 1)]
+    block, blocks = 0, -(-n // BLOCK)
+    for i, frame in enumerate(clip.frames(close=True)):
+        grays[i] = analysis_image(frame_to_gray(frame, fmt))
+        thumbs[i] = thumbnail(frame_to_tensor(frame, fmt, torch.device("cpu")))
+        props[i] = dict(frame.props)
+        if i:
+            cuts.append(decide(i - 1))
+            diffs.append(float(np.abs(grays[i] - grays[i - 1]).mean()))
+            del thumbs[i - 1], props[i - 1]
+        while block < blocks and measure_range(block, n).stop <= i + 1:
+            got = block_passes(block, n, cuts.__getitem__, grays.__getitem__)
+            passes += [got[k] for k in sorted(got)]
+            block += 1
+            keep_from = measure_range(block, n).start if block < blocks else i
+            for k in [k for k in grays if k < keep_from]:
+                del grays[k]
     ratio = fps_out / fps_src
     taus = [source_time(j, ratio, phase) for j in range(output_length(n, ratio))]
     return Analysis(n, fps_src, fps_out, diffs, [0] + [i + 1 for i, c in enumerate(cuts) if c], passes, taus)

@@ -24,10 +24,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["MAX_PERIOD", "analysis_image", "cadence_votes", "measure_cadence"]
+__all__ = ["LUMA_709", "MAX_PERIOD", "analysis_image", "cadence_votes", "measure_cadence"]
 
 MAX_PERIOD = 4
-_LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
+LUMA_709 = np.array([0.2126, 0.7152, 0.0722], np.float32)  # BT.709 luma weights of R, G, B
 _PEAKS = 4           # correlation peaks kept per frame triple
 _PEAK_MIN = 0.04     # whitened correlation height below which a peak is noise
 _PEAK_BLUR = 0.7     # px: low-pass of the correlation surface
@@ -53,7 +53,7 @@ def analysis_image(frame_rgb: np.ndarray) -> np.ndarray:
     img = np.asarray(frame_rgb)
     gray = img.astype(np.float32, copy=False)
     if gray.ndim == 3:
-        gray = np.einsum("hwc,c->hw", gray[..., :3], _LUMA)
+        gray = np.einsum("hwc,c->hw", gray[..., :3], LUMA_709)
     if np.issubdtype(img.dtype, np.integer):
         gray = gray * np.float32(1.0 / np.iinfo(img.dtype).max)
     f = max(1, min(gray.shape) // 128)

@@ -50,8 +50,6 @@ def encode_command(dst: Path, audio_from: Path | None, encoder: str = "libx264",
     cmd += ["-c:v", encoder]
     if encoder in ("libx264", "libx265", "libsvtav1", "libvpx-vp9"):
         cmd += ["-crf", str(crf)]
-    if encoder in ("libx264", "libx265"):
-        cmd += ["-pix_fmt", "yuv420p"] if "-pix_fmt" not in extra else []
     if preset:
         cmd += ["-preset", preset]
     return cmd + list(extra) + [str(dst)]

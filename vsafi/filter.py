@@ -18,7 +18,7 @@ from .engine.backend import MODELS, SCALES, get_backend
 from .engine.cache import OnceCache
 from .engine.convert import FrameFormat, tensor_to_frame
 from .engine.render import Frames, Renderer
-from .engine.scenecut import ListCuts, PropCuts, SSIMCuts, combine
+from .engine.scenecut import cut_test
 from .engine.modes import MODES, make_mode
 from .timing.plan import Interp
 from .timing.timemap import PHASES, as_fraction, output_length, source_time
@@ -130,18 +130,21 @@ def interpolate(
         raise _err(f"scale must be one of {', '.join(map(str, SCALES))}, not {scale!r}")
     if phase not in PHASES:
         raise _err(f"phase must be one of {', '.join(PHASES)}, not {phase!r}")
-    if n_forward is not None and (not isinstance(n_forward, int) or n_forward < 0):
+    if n_forward is not None and (isinstance(n_forward, bool) or not isinstance(n_forward, int) or n_forward < 0):
         raise _err(f"n_forward must be None or an integer >= 0, not {n_forward!r}")
     if scene_threshold is not None and not 0 < scene_threshold < 1:
         raise _err(f"scene_threshold must be between 0 and 1 (or None), not {scene_threshold!r}")
-    if cache_mb is not None and cache_mb <= 0:
-        raise _err(f"cache_mb must be positive, not {cache_mb!r}")
+    if cache_mb is not None and (isinstance(cache_mb, bool) or not isinstance(cache_mb, (int, float))
+                                 or not cache_mb > 0):
+        raise _err(f"cache_mb must be a positive number of MiB, not {cache_mb!r}")
     if scenes is not None:
         scenes = _check_scenes(scenes, clip.num_frames)
     try:
         backend = get_backend(model, weights, device, precision, scale)
     except (ValueError, FileNotFoundError) as exc:
         raise _err(str(exc).removeprefix("vsafi: ")) from exc
+    except Exception as exc:
+        raise _err(f"could not load {model} on {device or 'the default device'}: {type(exc).__name__}: {exc}") from exc
 
     ratio = fps_out / fps_src
     n_src = clip.num_frames
@@ -150,19 +153,13 @@ def interpolate(
         strategy = make_mode(mode, ratio, n_src, phase, n_forward)
     except ValueError as exc:
         raise _err(str(exc)) from exc
-    cache = OnceCache((cache_mb or _DEFAULT_CACHE_MB) << 20)
+    cache = OnceCache(int((cache_mb or _DEFAULT_CACHE_MB) * (1 << 20)))
     renderer = Renderer(backend, fmt, cache)
     blank = core.std.BlankClip(clip, length=n_out, fpsnum=fps_out.numerator, fpsden=fps_out.denominator, keep=True)
     dur_num, dur_den = fps_out.denominator, fps_out.numerator
 
     def decider(frames: Frames) -> Callable[[int], bool]:
-        if scenes is not None:
-            sources = [ListCuts(scenes)]
-        else:
-            sources = [PropCuts(lambda i: frames[i].props)]
-            if scene_threshold is not None:
-                sources.append(SSIMCuts(lambda i: renderer.thumb(i, frames), scene_threshold))
-        decide = combine(sources)
+        decide = cut_test(scenes, scene_threshold, lambda i: frames[i].props, lambda i: renderer.thumb(i, frames))
         return lambda i: renderer.cut(i, decide)
 
     def scene_change_props(j: int, is_cut: Callable[[int], bool]) -> tuple[bool, bool]:
@@ -172,6 +169,17 @@ def interpolate(
         return prev, nxt
 
     def render(n: int, f, window: range) -> vs.VideoFrame:
+        try:
+            return render_frame(n, f, window)
+        except vs.Error:
+            raise
+        except Exception as exc:
+            hint = ""
+            if "out of memory" in str(exc).lower():
+                hint = " (lower cache_mb, use scale=0.5 or precision='fp16')"
+            raise _err(f"output frame {n}: {type(exc).__name__}: {exc}{hint}") from exc
+
+    def render_frame(n: int, f, window: range) -> vs.VideoFrame:
         flist = f if isinstance(f, list) else [f]
         frames = dict(zip(window, flist))
         is_cut = decider(frames)

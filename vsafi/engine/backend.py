@@ -101,24 +101,22 @@ class Backend:
     """Base: holds the module, its device/dtype and a lock serialising forward passes."""
 
     name: str
-    unit_base: int
     canvas_mode = "replicate"
+    #: Whether ``pair`` does work worth caching (GMFSS); RIFE takes the two images directly.
+    has_pair_work = False
 
-    def __init__(self, module: torch.nn.Module, device: torch.device, dtype: torch.dtype, scale: float) -> None:
+    def __init__(self, module: torch.nn.Module, device: torch.device, dtype: torch.dtype, scale: float,
+                 unit: int) -> None:
         self.module = module
         self.device = device
         self.dtype = dtype
         self.scale = scale
-        self.unit = max(self.unit_base, int(self.unit_base / scale))
+        self.unit = unit
         self.lock = threading.Lock()
         self.calls = 0
 
     def canvas(self, height: int, width: int) -> Canvas:
         return Canvas(height, width, self.unit, self.canvas_mode)
-
-    def pair(self, a: torch.Tensor, b: torch.Tensor) -> Any:
-        """Pair work for images a (t=0) and b (t=1); None when the model has none."""
-        return None
 
     def synth(self, a: torch.Tensor, b: torch.Tensor, state: Any, t: float | torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -126,24 +124,36 @@ class Backend:
 
 class RifeBackend(Backend):
     name = "rife"
-    unit_base = 32
+
+    def __init__(self, module, device, dtype, scale) -> None:
+        from ..models.rife import block_scales, canvas_unit
+
+        super().__init__(module, device, dtype, scale, canvas_unit(scale))
+        self.scales = block_scales(scale)
 
     def synth(self, a, b, state, t):
-        scales = tuple(s / self.scale for s in (8, 4, 2, 1))
         if isinstance(t, torch.Tensor):
             t = t.to(self.dtype)
         with self.lock, torch.inference_mode():
             self.calls += 1
-            return self.module(a, b, t, scales=scales)
+            return self.module(a, b, t, scales=self.scales)
+
+    def flow(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """Final (N, 4, H, W) IFNet flow of a pass at t = 1/2: mid->a (0-1) and mid->b (2-3)."""
+        with self.lock, torch.inference_mode():
+            self.calls += 1
+            return self.module(a, b, 0.5, scales=self.scales, return_flow=True)[1]
 
 
 class GMFSSBackend(Backend):
-    unit_base = 64
     canvas_mode = "resize"
+    has_pair_work = True
 
-    def __init__(self, name: str, *args) -> None:
+    def __init__(self, name: str, module, device, dtype, scale) -> None:
+        from ..models.gmfss import canvas_unit
+
         self.name = name
-        super().__init__(*args)
+        super().__init__(module, device, dtype, scale, canvas_unit(scale))
 
     def pair(self, a, b):
         with self.lock, torch.inference_mode():

@@ -98,12 +98,6 @@ class OnceCache:
         with self._lock:
             return key in self._data
 
-    def peek(self, key: Hashable, default: Any = None) -> Any:
-        """The cached value without computing or touching recency."""
-        with self._lock:
-            hit = self._data.get(key)
-            return default if hit is None else hit[0]
-
     def clear(self) -> None:
         with self._lock:
             self._data.clear()

@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Callable
 import torch
 from torch import Tensor
 
-from ..models.rife import SCALES as RIFE_SCALES
 from ..models.softsplat import splat, splat_with_weight
-from ..timing.drba import drba_plan, drba_window
+from ..timing.drba import drba_center, drba_plan, drba_window
 from ..timing.plan import DrbaStep, Interp, Node, Plan
 from .backend import GMFSSBackend
 from .modes import Mode
@@ -136,12 +135,7 @@ def _rife_pair_flows(renderer: Renderer, i: int, frames: Frames) -> tuple[Tensor
     The final flow, not the coarsest block's: on small frames the 1/8-scale block misreads
     motion by whole pixels, which the ratio map would turn into false holds.
     """
-    backend = renderer.backend
-    a, b = renderer.source(i, frames), renderer.source(i + 1, frames)
-    scales = tuple(s / backend.scale for s in RIFE_SCALES)
-    with backend.lock, torch.inference_mode():
-        backend.calls += 1
-        _, flow, _ = backend.module(a, b, 0.5, scales=scales, return_flow=True)
+    flow = renderer.backend.flow(renderer.source(i, frames), renderer.source(i + 1, frames))
     with torch.inference_mode():
         return endpoint_flow(flow[:, :2]), endpoint_flow(flow[:, 2:4])
 
@@ -213,6 +207,10 @@ class DrbaMode(Mode):
     """Distance-ratio based adjuster: per-pixel timesteps that keep held drawings held."""
 
     name = "drba"
+
+    def shown_frame(self, j: int) -> int:
+        """DRBA shows F[round(tau)]: the centre of the triplet, not floor(tau)."""
+        return drba_center(j, self.ratio, self.n, self.phase)[0]
 
     def core_window(self, j: int) -> range:
         return drba_window(j, self.ratio, self.n, self.phase)

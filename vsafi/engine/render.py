@@ -70,14 +70,15 @@ class Renderer:
         return self.cache.get(("node", node.level, node.index), make)
 
     def pair(self, a: Node, b: Node, frames: Frames):
-        ta, tb = self.node(a, frames), self.node(b, frames)
-        return self.cache.get(("pair", a, b), lambda: self.backend.pair(ta, tb))
+        """Pair work between two nodes (cached); the nodes are only fetched when it is computed."""
+        return self.cache.get(("pair", a, b), lambda: self.backend.pair(self.node(a, frames), self.node(b, frames)))
 
     def vfi(self, a: Node, b: Node, t: Fraction | float | torch.Tensor, frames: Frames) -> torch.Tensor:
         """VFI(a, b, t) on the canvas; a is the earlier node."""
-        state = self.pair(a, b, frames)
         tt = float(t) if isinstance(t, Fraction) else t
-        return self.backend.synth(self.node(a, frames), self.node(b, frames), state, tt)
+        if self.backend.has_pair_work:
+            return self.backend.synth(None, None, self.pair(a, b, frames), tt)
+        return self.backend.synth(self.node(a, frames), self.node(b, frames), None, tt)
 
     def interp(self, plan: Interp, frames: Frames) -> torch.Tensor:
         """The output image of an Interp plan, cropped to the clip size (float32 RGB)."""

@@ -13,7 +13,9 @@ from typing import Callable, Protocol, Sequence
 import torch
 import torch.nn.functional as F
 
-__all__ = ["ssim_small", "CutSource", "ListCuts", "PropCuts", "SSIMCuts", "combine"]
+from ..timing.scenes import cuts_from_scene_starts
+
+__all__ = ["ssim_small", "thumbnail", "CutSource", "ListCuts", "PropCuts", "SSIMCuts", "combine", "cut_test"]
 
 _SIZE = 32
 _WINDOW = 11
@@ -63,7 +65,7 @@ class ListCuts:
     """Explicit scene starts (``scenes=``): decides every pair."""
 
     def __init__(self, starts: Sequence[int]) -> None:
-        self.cuts = frozenset(int(s) - 1 for s in starts if int(s) > 0)
+        self.cuts = cuts_from_scene_starts(starts)
 
     def is_cut(self, i: int) -> bool:
         return i in self.cuts
@@ -90,6 +92,18 @@ class SSIMCuts:
 
     def is_cut(self, i: int) -> bool:
         return ssim_small(self.thumb_of(i), self.thumb_of(i + 1)) < self.threshold
+
+
+def cut_test(scenes: Sequence[int] | None, threshold: float | None, props_of: Callable[[int], dict],
+             thumb_of: Callable[[int], torch.Tensor]) -> Callable[[int], bool]:
+    """SC(i) as the filter decides it: explicit ``scenes`` alone when given, else upstream props
+    first, then the SSIM test unless ``threshold`` is None."""
+    if scenes is not None:
+        return combine([ListCuts(scenes)])
+    sources: list[CutSource] = [PropCuts(props_of)]
+    if threshold is not None:
+        sources.append(SSIMCuts(thumb_of, threshold))
+    return combine(sources)
 
 
 def combine(sources: Sequence[CutSource]) -> Callable[[int], bool]:

@@ -19,26 +19,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["GMFlow", "load_gmflow", "backward_warp", "forward_backward_occlusion"]
+from .warp import backward_warp
+
+__all__ = ["GMFlow", "load_gmflow", "forward_backward_occlusion"]
 
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
-
-
-def backward_warp(img: Tensor, flow: Tensor, padding_mode: str = "zeros") -> Tensor:
-    """Sample ``img`` at (x + u, y + v): bilinear, align_corners=True, computed in float32.
-
-    ``flow`` is (N, 2, H, W) in pixels of ``img``; returns ``img``'s dtype.
-    """
-    n, _, h, w = flow.shape
-    flow = flow.float()
-    xs = torch.arange(w, dtype=torch.float32, device=flow.device).view(1, 1, w)
-    ys = torch.arange(h, dtype=torch.float32, device=flow.device).view(1, h, 1)
-    gx = 2 * (xs + flow[:, 0]) / (w - 1) - 1
-    gy = 2 * (ys + flow[:, 1]) / (h - 1) - 1
-    grid = torch.stack((gx, gy), dim=-1)
-    out = F.grid_sample(img.float(), grid, mode="bilinear", padding_mode=padding_mode, align_corners=True)
-    return out.to(img.dtype)
 
 
 def forward_backward_occlusion(
@@ -53,8 +39,8 @@ def forward_backward_occlusion(
     f10 = flow10.float()
     magnitude = torch.linalg.vector_norm(f01, dim=1) + torch.linalg.vector_norm(f10, dim=1)
     threshold = alpha * magnitude + beta
-    diff0 = torch.linalg.vector_norm(f01 + backward_warp(f10, f01), dim=1)
-    diff1 = torch.linalg.vector_norm(f10 + backward_warp(f01, f10), dim=1)
+    diff0 = torch.linalg.vector_norm(f01 + backward_warp(f10, f01, padding_mode="zeros"), dim=1)
+    diff1 = torch.linalg.vector_norm(f10 + backward_warp(f01, f10, padding_mode="zeros"), dim=1)
     return (diff0 > threshold).to(flow01.dtype), (diff1 > threshold).to(flow10.dtype)
 
 
@@ -347,7 +333,7 @@ class GMFlow(nn.Module):
             feat0, feat1 = level[:n], level[n:]
             if flow is not None:
                 flow = F.interpolate(flow, scale_factor=2, mode="bilinear", align_corners=True) * 2
-                feat1 = backward_warp(feat1, flow)
+                feat1 = backward_warp(feat1, flow, padding_mode="zeros")
             feat0, feat1 = self._add_position(feat0, feat1, splits)
             feat0, feat1 = self.transformer(feat0, feat1, splits)
             if corr_r < 0:

@@ -16,7 +16,7 @@ All tensors are (N, C, H, W), RGB in [0, 1]. The canvas must be a multiple of
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Union
 
@@ -24,9 +24,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .gmflow import GMFlow, backward_warp, forward_backward_occlusion
+from .gmflow import GMFlow, forward_backward_occlusion
 from .rife import IFNet
 from .softsplat import splat
+from .warp import backward_warp
 
 __all__ = ["FeatureNet", "MetricNet", "GridNet", "GMFSS", "PairState", "load_gmfss", "canvas_unit", "SCALES"]
 
@@ -40,7 +41,8 @@ SCALES: tuple[float, ...] = (1.0, 0.5, 0.25)
 
 
 def canvas_unit(scale: float = 1.0) -> int:
-    """Pixels the canvas height and width must be a multiple of at flow scale ``scale``."""
+    """Pixels the canvas height and width must be a multiple of at the user ``scale`` (GMFlow's
+    input size relative to the half-size frames): max(64, int(64 / scale))."""
     return max(64, int(64 / scale))
 
 
@@ -92,8 +94,8 @@ class MetricNet(nn.Module):
         self.metric_out = nn.Sequential(nn.PReLU(), nn.Conv2d(64, 2, 3, 1, 1))
 
     def forward(self, img0: Tensor, img1: Tensor, flow01: Tensor, flow10: Tensor) -> tuple[Tensor, Tensor]:
-        err0 = (img0 - backward_warp(img1, flow01)).abs().mean(1, keepdim=True)
-        err1 = (img1 - backward_warp(img0, flow10)).abs().mean(1, keepdim=True)
+        err0 = (img0 - backward_warp(img1, flow01, padding_mode="zeros")).abs().mean(1, keepdim=True)
+        err1 = (img1 - backward_warp(img0, flow10, padding_mode="zeros")).abs().mean(1, keepdim=True)
         occ0, occ1 = forward_backward_occlusion(flow01, flow10)
         h, w = flow01.shape[2:]
         to_grid = torch.tensor([(w - 1.0) / 2.0, (h - 1.0) / 2.0], dtype=flow01.dtype, device=flow01.device)
@@ -183,16 +185,6 @@ class PairState:
     flow10: Tensor
     metric0: Tensor
     metric1: Tensor
-
-    @property
-    def nbytes(self) -> int:
-        """Memory held, for cache accounting."""
-        total = 0
-        for f in fields(self):
-            value = getattr(self, f.name)
-            for t in value if isinstance(value, tuple) else (value,):
-                total += t.numel() * t.element_size()
-        return total
 
 
 def _resize(x: Tensor, factor: float) -> Tensor:

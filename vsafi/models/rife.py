@@ -18,7 +18,7 @@ from torch import Tensor
 
 from .warp import backward_warp
 
-__all__ = ["IFNet", "load_ifnet", "canvas_unit", "SCALES"]
+__all__ = ["IFNet", "load_ifnet", "canvas_unit", "block_scales", "SCALES"]
 
 #: Downscale factor of each block at the user option ``scale=1.0``; ``scale`` divides them.
 SCALES: tuple[float, ...] = (8, 4, 2, 1)
@@ -26,9 +26,20 @@ SCALES: tuple[float, ...] = (8, 4, 2, 1)
 Timestep = Union[float, Tensor]
 
 
-def canvas_unit(scales: Sequence[float] = SCALES) -> int:
-    """Pixels that the canvas height and width must be a multiple of (32 at ``scale=1.0``)."""
+def block_scales(scale: float = 1.0) -> tuple[float, ...]:
+    """Block downscale factors for the user ``scale``: (8, 4, 2, 1) / ``scale``."""
+    return tuple(s / scale for s in SCALES)
+
+
+def _unit(scales: Sequence[float]) -> int:
+    """Canvas multiple for block factors ``scales``: each block halves its input twice."""
     return max(32, int(4 * max(scales)))
+
+
+def canvas_unit(scale: float = 1.0) -> int:
+    """Pixels the canvas height and width must be a multiple of at the user ``scale``:
+    max(32, int(32 / scale))."""
+    return _unit(block_scales(scale))
 
 
 def _resize(x: Tensor, factor: float) -> Tensor:
@@ -104,7 +115,7 @@ class IFNet(nn.Module):
         Images are (N, 3, H, W) RGB in [0, 1] on a canvas that is a multiple of
         :func:`canvas_unit`; ``timestep`` is a float, a 0-d, (1,) or (N,) tensor, or an
         (N, 1, H, W) map on the output grid. ``scales`` are the block downscale factors,
-        ``SCALES`` divided by the user ``scale``. With ``return_flow`` also returns the final
+        :func:`block_scales` of the user ``scale``. With ``return_flow`` also returns the final
         flow (N, 4, H, W: x, y where img0 is sampled, then img1) and the sigmoid blend mask
         (N, 1, H, W, weight of img0).
         """
@@ -133,7 +144,7 @@ class IFNet(nn.Module):
         if img0.shape != img1.shape or img0.dim() != 4 or img0.shape[1] != 3:
             shapes = f"{tuple(img0.shape)} and {tuple(img1.shape)}"
             raise ValueError(f"IFNet: images must both be (N, 3, H, W), got {shapes}")
-        unit = canvas_unit(scales)
+        unit = _unit(scales)
         if img0.shape[2] % unit or img0.shape[3] % unit:
             canvas = tuple(img0.shape[2:])
             raise ValueError(f"IFNet: canvas {canvas} is not a multiple of {unit}; pad it first")

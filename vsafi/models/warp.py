@@ -8,12 +8,15 @@ which makes line art wobble.
 from __future__ import annotations
 
 import threading
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["backward_warp"]
+__all__ = ["backward_warp", "PaddingMode"]
+
+PaddingMode = Literal["zeros", "border", "reflection"]
 
 _MAX_GRIDS = 16
 _grids: dict[tuple[torch.device, int, int], Tensor] = {}
@@ -40,10 +43,11 @@ def _base_grid(device: torch.device, h: int, w: int) -> Tensor:
         return _grids.setdefault(key, grid)
 
 
-def backward_warp(img: Tensor, flow: Tensor) -> Tensor:
+def backward_warp(img: Tensor, flow: Tensor, padding_mode: PaddingMode = "border") -> Tensor:
     """Sample ``img`` (N, C, H, W) at each pixel plus ``flow`` (N, 2, H, W; x, y in pixels).
 
-    Bilinear, border padding, ``align_corners=True``. Computed in float32, returned in
+    Bilinear, ``align_corners=True``; samples outside the image follow ``padding_mode``
+    (``"border"`` for RIFE, ``"zeros"`` for GMFlow/GMFSS). Computed in float32, returned in
     ``img``'s dtype.
     """
     n, _, h, w = img.shape
@@ -51,5 +55,5 @@ def backward_warp(img: Tensor, flow: Tensor) -> Tensor:
         raise ValueError(f"backward_warp: flow {tuple(flow.shape)} does not fit image {tuple(img.shape)}")
     half_extent = torch.tensor([(w - 1) / 2.0, (h - 1) / 2.0], dtype=torch.float32, device=flow.device)
     grid = _base_grid(flow.device, h, w) + flow.float().permute(0, 2, 3, 1) / half_extent
-    out = F.grid_sample(img.float(), grid, mode="bilinear", padding_mode="border", align_corners=True)
+    out = F.grid_sample(img.float(), grid, mode="bilinear", padding_mode=padding_mode, align_corners=True)
     return out.to(img.dtype)

@@ -9,6 +9,7 @@ products are off by one at exact integers.
 from __future__ import annotations
 
 import math
+import numbers
 from fractions import Fraction
 
 __all__ = [
@@ -31,16 +32,21 @@ def as_fraction(value: "Fraction | int | float | tuple[int, int] | str") -> Frac
     Floats within 1e-3 of a 1001-based rate (n·1000/1001) snap to it, so 59.94 means
     60000/1001; other floats are taken through ``limit_denominator``.
     """
+    if isinstance(value, bool):
+        raise TypeError(f"cannot read {value!r} as a rational rate")
     if isinstance(value, Fraction):
         return value
     if isinstance(value, tuple):
         num, den = value
         return Fraction(int(num), int(den))
-    if isinstance(value, int):
-        return Fraction(value)
+    if isinstance(value, numbers.Integral):
+        return Fraction(int(value))
+    if isinstance(value, numbers.Rational):
+        return Fraction(value.numerator, value.denominator)
     if isinstance(value, str):
         return as_fraction(float(value)) if "." in value else Fraction(value)
-    if isinstance(value, float):
+    if isinstance(value, numbers.Real):
+        value = float(value)
         if not math.isfinite(value):
             raise ValueError(f"rate {value} is not finite")
         n = round(value * 1001 / 1000)
