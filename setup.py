@@ -13,6 +13,6 @@ setup(
         "vapoursynth-bestsource",
         "imageio-ffmpeg",
     ],
-    extras_require={"test": ["pytest"], "plot": ["matplotlib"]},
+    extras_require={"test": ["pytest", "matplotlib"], "plot": ["matplotlib"]},
     entry_points={"console_scripts": ["vsafi=vsafi.cli:main"]},
 )

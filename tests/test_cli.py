@@ -71,3 +71,11 @@ def test_analyze_reports_cuts_and_cadence(tmp_path, capsys):
     assert set(report.passes[:30]) == {2} and set(report.passes[30:]) == {0}
     assert len(report.taus) == 125 and report.taus[5] == 2
     assert "on threes" in report.summary()
+
+
+def test_analyze_command_writes_a_plot(sample, tmp_path, capsys):
+    plot = tmp_path / "cadence.png"
+    assert main(["analyze", str(sample), "--plot", str(plot)]) == 0
+    out = capsys.readouterr().out
+    assert "12 frames" in out and "on twos" in out
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -155,3 +155,19 @@ def test_mpv_video_in_like_clip_costs_nothing_up_front(mode):
     assert f.props["vsafi_time"] == pytest.approx(100_000_000.4)
     assert 2 <= len(set(requested)) <= 60
     assert all(abs(i - 100_000_000) <= 48 for i in requested)
+
+
+def test_model_failure_is_a_clear_vs_error(monkeypatch):
+    from vsafi.engine.backend import get_backend
+
+    backend = get_backend("rife", device="cpu")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(backend, "synth", broken)
+    out = vsafi.interpolate(clip_from_arrays(moving_box_frames(3)), factor=2, mode="plain", device="cpu",
+                            scene_threshold=None)
+    assert np.array_equal(rgb_of(out.get_frame(0)), moving_box_frames(3)[0])
+    with pytest.raises(vs.Error, match=r"interpolate: output frame 1: RuntimeError: CUDA out of memory.*cache_mb"):
+        out.get_frame(1)
