@@ -16,6 +16,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Callable
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from ..models.softsplat import splat, splat_with_weight
@@ -42,6 +43,12 @@ __all__ = [
 
 #: Added to flow magnitudes so a pixel static on both sides gets rho = ½, not 0/0.
 DIST_EPS = 1e-4
+#: Largest per-channel change (of 1.0) that still counts as "the picture did not change".
+STILL_TOLERANCE = 2.0 / 255
+#: Neighbourhood, in flow-grid points, that must be unchanged around a still point.
+STILL_RADIUS = 2
+#: Output-grid timestep at or below which a pixel shows the centre frame untouched.
+HELD_TIME = 1e-3
 #: A splat target whose normalised coverage is below this received nothing: a hole.
 HOLE_COVERAGE = 0.999
 #: Union: where one side's timestep exceeds this multiple of the other's, both sides show the
@@ -152,13 +159,38 @@ def pair_flows(renderer: Renderer, i: int, frames: Frames) -> tuple[Tensor, Tens
     return renderer.cache.get(("drba_flow", i), lambda: _rife_pair_flows(renderer, i, frames))
 
 
+def unchanged(a: Tensor, b: Tensor, grid: tuple[int, int]) -> Tensor:
+    """(N, 1, h, w) bool on a flow grid: the picture is the same in a and b around each point.
+
+    True where no channel changes by more than STILL_TOLERANCE anywhere within STILL_RADIUS
+    grid points. Such a region did not move between the two frames, whatever a flow estimator
+    says (GMFlow reports pixels of flow inside unchanged flat areas); a drawing held on one side
+    is exactly a region unchanged on that side only.
+    """
+    change = (a.float() - b.float()).abs().amax(dim=1, keepdim=True)
+    if change.shape[2:] != grid:
+        change = F.adaptive_max_pool2d(change, grid)
+    size = 2 * STILL_RADIUS + 1
+    return F.max_pool2d(change, size, stride=1, padding=STILL_RADIUS) <= STILL_TOLERANCE
+
+
 def distance_ratio_map(renderer: Renderer, k: int, frames: Frames) -> tuple[Tensor, Tensor]:
-    """(rho0, rho2) of centre F[k] on its flow grid, cached as ('drm', k); needs F[k−1..k+1]."""
+    """(rho0, rho2) of centre F[k] on its flow grid, cached as ('drm', k); needs F[k−1..k+1].
+
+    Where exactly one side is ``unchanged`` (a held drawing), that side counts as zero distance,
+    so holds stay held. Where both are (static background, or the overlap of a flat fill with
+    its next position), the flows decide as usual.
+    """
 
     def make() -> tuple[Tensor, Tensor]:
         f10 = pair_flows(renderer, k - 1, frames)[1]
         f12 = pair_flows(renderer, k, frames)[0]
+        prev, centre, nxt = (renderer.source(i, frames) for i in (k - 1, k, k + 1))
         with torch.inference_mode():
+            grid = tuple(f10.shape[2:])
+            still10, still12 = unchanged(centre, prev, grid), unchanged(centre, nxt, grid)
+            f10 = torch.where(still10 & ~still12, 0.0, f10)
+            f12 = torch.where(still12 & ~still10, 0.0, f12)
             return distance_ratio(f10, f12)
 
     return renderer.cache.get(("drm", k), make)
@@ -177,13 +209,25 @@ def _centre_flow_and_time(renderer: Renderer, step: DrbaStep, frames: Frames) ->
         return flow, step_time(rho0, rho2, towards_previous, float(step.s))
 
 
+def keep_where_still(out: Tensor, centre: Tensor, t_out: Tensor) -> Tensor:
+    """VFI at t = 0 is the first input untouched, per pixel: where the output-grid timestep is
+    0 (a held drawing), the output pixel is the centre frame's. Networks trained on a scalar t
+    otherwise smear ink edges by about a pixel beside regions whose t is not 0."""
+    still = t_out <= HELD_TIME
+    if still.shape[2:] != out.shape[2:]:
+        still = F.interpolate(still.float(), size=out.shape[2:], mode="nearest") > 0.5
+    return torch.where(still, centre.to(out.dtype), out)
+
+
 def _render_rife(renderer: Renderer, step: DrbaStep, frames: Frames) -> Tensor:
     flow, t1 = _centre_flow_and_time(renderer, step, frames)
     with torch.inference_mode():
         t_out = output_grid_time(t1, flow)
     centre = renderer.source(step.center, frames)
     neighbour = renderer.source(step.neighbour, frames)
-    return renderer.backend.synth(centre, neighbour, None, t_out)
+    out = renderer.backend.synth(centre, neighbour, None, t_out)
+    with torch.inference_mode():
+        return keep_where_still(out, centre, t_out)
 
 
 def _render_gmfss(renderer: Renderer, step: DrbaStep, frames: Frames) -> Tensor:
@@ -195,12 +239,14 @@ def _render_gmfss(renderer: Renderer, step: DrbaStep, frames: Frames) -> Tensor:
     flow, t1 = _centre_flow_and_time(renderer, step, frames)
     with torch.inference_mode():
         t_nb = neighbour_time(t1, flow, state.metric0)
+        t_out = output_grid_time(t1, flow)
     backend = renderer.backend
     if getattr(backend.module, "ifnet", None) is None:
-        return backend.synth(None, None, state, t1, t_nb)
+        out = backend.synth(None, None, state, t1, t_nb)
+    else:
+        out = backend.synth(None, None, state, t1, t_nb, t_rife=t_out, near_side_ratio=SIDE_DOMINANCE)
     with torch.inference_mode():
-        t_rife = output_grid_time(t1, flow)
-    return backend.synth(None, None, state, t1, t_nb, t_rife=t_rife, near_side_ratio=SIDE_DOMINANCE)
+        return keep_where_still(out, renderer.source(k, frames), t_out)
 
 
 class DrbaMode(Mode):
