@@ -203,10 +203,10 @@ def cadence_mix():
 @needs_weights("rife")
 def test_drawings_on_twos_and_threes_stay_held(cadence_mix):
     src, fills, outputs, sources = cadence_mix
-    for actor, step in ((0, 10.0), (2, 15.0)):
+    for actor in (0, 2):
         for j, xs in outputs.items():
             k = math.floor(Fraction(j, FACTOR) + Fraction(1, 2))
-            assert abs(xs[actor] - sources[k][actor]) <= 0.15 * step, (actor, j, xs[actor], sources[k][actor])
+            assert abs(xs[actor] - sources[k][actor]) <= 0.5, (actor, j, xs[actor], sources[k][actor])
     # Forward dedup with one pass makes the same twos drawing move linearly: in-between positions.
     fwd = vsafi.interpolate(src, factor=FACTOR, mode="forward", n_forward=1, model="rife", device="cpu")
     drawings = {s[0] for s in sources.values()}
