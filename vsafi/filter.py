@@ -14,12 +14,12 @@ from typing import Callable, Sequence
 
 import vapoursynth as vs
 
-from .engine.backend import MODELS, SCALES, get_backend
+from .engine.backend import get_backend
 from .engine.cache import OnceCache
 from .engine.convert import FrameFormat, tensor_to_frame
 from .engine.render import Frames, Renderer
 from .engine.scenecut import cut_test
-from .engine.modes import MODES, make_mode
+from .engine.modes import make_mode
 from .timing.plan import Interp
 from .timing.timemap import PHASES, as_fraction, output_length, source_time
 
@@ -122,12 +122,6 @@ def interpolate(
         fps_out = fps_src * _rate(factor, "factor")
     if fps_out <= fps_src:
         raise _err(f"fps must be higher than the clip's ({fps_src}); got {fps_out}")
-    if mode not in MODES:
-        raise _err(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    if model not in MODELS:
-        raise _err(f"model must be one of {', '.join(MODELS)}, not {model!r}")
-    if scale not in SCALES:
-        raise _err(f"scale must be one of {', '.join(map(str, SCALES))}, not {scale!r}")
     if phase not in PHASES:
         raise _err(f"phase must be one of {', '.join(PHASES)}, not {phase!r}")
     if n_forward is not None and (isinstance(n_forward, bool) or not isinstance(n_forward, int) or n_forward < 0):
@@ -139,20 +133,17 @@ def interpolate(
         raise _err(f"cache_mb must be a positive number of MiB, not {cache_mb!r}")
     if scenes is not None:
         scenes = _check_scenes(scenes, clip.num_frames)
+    ratio = fps_out / fps_src
+    n_src = clip.num_frames
     try:
+        strategy = make_mode(mode, ratio, n_src, phase, n_forward)
         backend = get_backend(model, weights, device, precision, scale)
     except (ValueError, FileNotFoundError) as exc:
         raise _err(str(exc).removeprefix("vsafi: ")) from exc
     except Exception as exc:
         raise _err(f"could not load {model} on {device or 'the default device'}: {type(exc).__name__}: {exc}") from exc
 
-    ratio = fps_out / fps_src
-    n_src = clip.num_frames
     n_out = output_length(n_src, ratio)
-    try:
-        strategy = make_mode(mode, ratio, n_src, phase, n_forward)
-    except ValueError as exc:
-        raise _err(str(exc)) from exc
     cache = OnceCache(int((cache_mb or _DEFAULT_CACHE_MB) * (1 << 20)))
     renderer = Renderer(backend, fmt, cache)
     blank = core.std.BlankClip(clip, length=n_out, fpsnum=fps_out.numerator, fpsden=fps_out.denominator, keep=True)

@@ -186,7 +186,7 @@ def get_backend(model: str, weights=None, device=None, precision: str | None = N
     if model not in MODELS:
         raise ValueError(f"model must be one of {', '.join(MODELS)}, not {model!r}")
     if scale not in SCALES:
-        raise ValueError(f"scale must be one of {SCALES}, not {scale!r}")
+        raise ValueError(f"scale must be one of {', '.join(map(str, SCALES))}, not {scale!r}")
     dev = resolve_device(device)
     dtype = resolve_dtype(precision, dev)
     folder = _weights.find_weights_dir(model, weights)
