@@ -1,18 +1,19 @@
-# Two commands for a newcomer: `make demo` and `make test`. Both set everything up first;
-# a second run reinstalls nothing.
+# Two commands for a newcomer: `make demo` and `make test`. Both set everything up first, with
+# the exact versions of requirements.lock; a second run reinstalls nothing.
+# `make lock` re-resolves the dependencies (a deliberate upgrade: run `make test`, commit both).
 VENV    := .venv
 VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.vsafi-installed
+PREVIEW := $(VENV)/.vsafi-preview
 WEIGHTS := weights/.verified
+LOCK    := requirements.lock
 
-.PHONY: setup demo test test-quick weights bench clean
+.PHONY: setup demo test test-quick weights bench preview lock clean
 
 setup: $(STAMP) $(WEIGHTS)
 
-$(STAMP): setup.py pyproject.toml
-	@PY=$$(scripts/find-python.sh) || exit 1; \
-	  [ -x $(VPY) ] || $$PY -m venv $(VENV)
-	$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]'
+$(STAMP): setup.py pyproject.toml $(LOCK) scripts/install.sh
+	scripts/install.sh test $(VENV)
 	$(VENV)/bin/vapoursynth config >/dev/null
 	@touch $@
 
@@ -33,6 +34,16 @@ test-quick: setup
 
 bench: setup
 	$(VPY) benchmarks/speed.py
+
+$(PREVIEW): $(STAMP)
+	scripts/install.sh test,preview $(VENV)
+	@touch $@
+
+preview: setup $(PREVIEW)
+	$(VENV)/bin/vspreview scripts/example.vpy
+
+lock:
+	scripts/lock.sh
 
 clean:
 	rm -rf $(VENV) demo weights/*.pkl $(WEIGHTS) *.egg-info

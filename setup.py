@@ -7,12 +7,17 @@ setup(
     packages=find_packages(include=["vsafi", "vsafi.*"]),
     python_requires=">=3.12",
     install_requires=[
-        "numpy",
-        "torch",
+        "numpy>=1.26",
+        "torch>=2.5",
         "vapoursynth>=81",
         "vapoursynth-bestsource",
         "imageio-ffmpeg",
     ],
-    extras_require={"test": ["pytest", "matplotlib"], "plot": ["matplotlib"]},
+    extras_require={
+        "test": ["pytest", "matplotlib"],
+        "plot": ["matplotlib"],
+        # vspreview 0.20 fails to import with vsjetpack 2 (`vs_object` moved out of vstools).
+        "preview": ["vspreview", "vsjetpack<2"],
+    },
     entry_points={"console_scripts": ["vsafi=vsafi.cli:main"]},
 )

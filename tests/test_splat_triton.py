@@ -34,11 +34,21 @@ np.savez(sys.argv[2], **out)
 """
 
 
-def make_case(seed: int, n: int, c: int, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """Random values and flow with collisions, edge and out-of-frame targets and non-finite flow."""
+def make_case(seed: int, n: int, c: int, h: int, w: int, exact: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Values and flow with collisions, edge and out-of-frame targets and non-finite flow.
+
+    ``exact``: values on a 1/64 grid in [-1, 1] and flows on a 1/4 pixel grid, so every bilinear
+    weight is a multiple of 1/16, every contribution a multiple of 2**-10 and every partial sum
+    exactly representable in float32: the result is the same in any order of the additions, and
+    two correct scatters must agree bit for bit.
+    """
     rng = np.random.default_rng(seed)
-    values = rng.uniform(-1, 1, (n, c, h, w)).astype(np.float32)
-    flow = rng.normal(0, 3, (n, 2, h, w)).astype(np.float32)
+    if exact:
+        values = (rng.integers(-64, 65, (n, c, h, w)) / 64).astype(np.float32)
+        flow = (rng.integers(-12, 13, (n, 2, h, w)) / 4).astype(np.float32)
+    else:
+        values = rng.uniform(-1, 1, (n, c, h, w)).astype(np.float32)
+        flow = rng.normal(0, 3, (n, 2, h, w)).astype(np.float32)
     ys, xs = np.mgrid[0:h, 0:w]
     # Collisions: a block of sources converging on (5.5, 4.25) in item 0, on (2, 3) exactly in item 1.
     sel = (slice(1, 6), slice(2, 9))
@@ -66,17 +76,22 @@ def make_case(seed: int, n: int, c: int, h: int, w: int) -> tuple[np.ndarray, np
     return values, flow
 
 
-def make_cases() -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Several channel counts, batch 2, and a frame spanning several kernel programs."""
+def make_cases(exact: bool) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Several channel counts, batch 2, a frame spanning several kernel programs, a soft-splat input."""
     cases = {
-        "c3": make_case(0, 2, 3, 13, 17),
-        "c1": make_case(1, 2, 1, 13, 17),
-        "c5": make_case(2, 2, 5, 13, 17),
-        "wide": make_case(3, 2, 2, 20, 31),
+        "c3": make_case(0, 2, 3, 13, 17, exact),
+        "c1": make_case(1, 2, 1, 13, 17, exact),
+        "c5": make_case(2, 2, 5, 13, 17, exact),
+        "wide": make_case(3, 2, 2, 20, 31, exact),
     }
-    # Soft-splat style input: values scaled by exp(metric), plus the weight channel itself.
-    values, flow = make_case(4, 2, 3, 13, 17)
-    weight = np.exp(np.random.default_rng(5).uniform(-9, 9, (2, 1, 13, 17))).astype(np.float32)
+    # Soft-splat style input: values scaled by a per-pixel weight, plus the weight channel itself.
+    # Exact cases use powers of two in [1/8, 8] (contributions stay on a 2**-17 grid below 2**9).
+    values, flow = make_case(4, 2, 3, 13, 17, exact)
+    rng = np.random.default_rng(5)
+    if exact:
+        weight = np.exp2(rng.integers(-3, 4, (2, 1, 13, 17))).astype(np.float32)
+    else:
+        weight = np.exp(rng.uniform(-9, 9, (2, 1, 13, 17))).astype(np.float32)
     cases["soft"] = (np.concatenate([values * weight, weight], 1), flow)
     return cases
 
@@ -86,9 +101,41 @@ def torch_scatter(values: np.ndarray, flow: np.ndarray) -> np.ndarray:
     return splat_sum(torch.from_numpy(values), torch.from_numpy(flow)).numpy()
 
 
+def assert_matches_torch(got: dict[str, np.ndarray], exact: dict, inexact: dict) -> None:
+    """Bit for bit on the exact cases; within float32 rounding of the sums on the others."""
+    for name, (values, flow) in exact.items():
+        ref = torch_scatter(values, flow)
+        assert got["exact_" + name].dtype == np.float32
+        np.testing.assert_array_equal(got["exact_" + name], ref, err_msg=name)
+    for name, (values, flow) in inexact.items():
+        ref = torch_scatter(values, flow)
+        assert got[name].shape == ref.shape and got[name].dtype == np.float32
+        np.testing.assert_allclose(got[name], ref, rtol=1e-5, atol=1e-6 * np.abs(ref).max(), err_msg=name)
+
+
+def test_exact_cases_are_order_independent() -> None:
+    """The premise of the bit-for-bit checks: summing the exact cases in another order changes nothing."""
+    for name, (values, flow) in make_cases(exact=True).items():
+        ref = torch_scatter(values, flow)
+        flipped = torch_scatter(values[..., ::-1, ::-1].copy(), -flow[..., ::-1, ::-1].copy())
+        h, w = values.shape[2:]
+        # Mirroring the frame and the flow visits the sources in reverse order; mirror back to compare.
+        np.testing.assert_array_equal(flipped[..., ::-1, ::-1], ref, err_msg=name)
+        assert np.count_nonzero(ref) > h * w // 2
+
+
+def test_cases_exercise_collisions_and_dropped_targets() -> None:
+    ones = np.ones((2, 1, 13, 17), np.float32)
+    for exact in (False, True):
+        hits = torch_scatter(ones, make_cases(exact)["c3"][1])
+        assert hits[0, 0, 4, 5] > 5 and hits[1, 0, 3, 2] >= 35
+        assert hits.sum() < 2 * 13 * 17 - 20
+
+
 def test_interpreted_kernel_matches_torch_scatter(tmp_path: Path) -> None:
-    cases = make_cases()
-    arrays = {f"{name}_{part}": a for name, pair in cases.items() for part, a in zip(("values", "flow"), pair)}
+    exact, inexact = make_cases(exact=True), make_cases(exact=False)
+    named = {**{"exact_" + k: v for k, v in exact.items()}, **inexact}
+    arrays = {f"{name}_{part}": a for name, pair in named.items() for part, a in zip(("values", "flow"), pair)}
     np.savez(tmp_path / "in.npz", **arrays)
     env = {**os.environ, "TRITON_INTERPRET": "1", "CUDA_VISIBLE_DEVICES": ""}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
@@ -97,17 +144,7 @@ def test_interpreted_kernel_matches_torch_scatter(tmp_path: Path) -> None:
         env=env, cwd=REPO, capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
-    got = np.load(tmp_path / "out.npz")
-    for name, (values, flow) in cases.items():
-        ref = torch_scatter(values, flow)
-        assert got[name].shape == ref.shape and got[name].dtype == np.float32
-        scale = np.abs(ref).max()
-        np.testing.assert_allclose(got[name], ref, rtol=1e-5, atol=1e-6 * scale, err_msg=name)
-    # The collision targets really receive many sources, and the border/out-of-frame cases drop weight.
-    ones = np.ones((2, 1, 13, 17), np.float32)
-    hits = torch_scatter(ones, cases["c3"][1])
-    assert hits[0, 0, 4, 5] > 5 and hits[1, 0, 3, 2] >= 35
-    assert hits.sum() < 2 * 13 * 17 - 20
+    assert_matches_torch(dict(np.load(tmp_path / "out.npz")), exact, inexact)
 
 
 def test_cpu_never_dispatches_and_env_var_forces_torch(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -130,7 +167,8 @@ def test_cpu_never_dispatches_and_env_var_forces_torch(monkeypatch: pytest.Monke
 
 @pytest.mark.parametrize("capability", [80, 90])
 def test_kernel_compiles_for_cuda_without_a_device(capability: int) -> None:
-    """Lower the kernel to PTX and cubin ahead of time: predicated float32 reductions, no FMA."""
+    """The real compiler (not the interpreter) accepts the kernel for Ampere and Hopper: a GPU-only
+    type or lowering error shows up in CI, which has no GPU. Only that a binary exists is checked."""
     from triton import compile as triton_compile
     from triton.backends.compiler import GPUTarget
     from triton.compiler import ASTSource
@@ -141,9 +179,7 @@ def test_kernel_compiles_for_cuda_without_a_device(capability: int) -> None:
                  "BLOCK": "constexpr", "FLT_MAX": "constexpr"}
     src = ASTSource(_splat_sum_kernel, signature, constexprs={"BLOCK": _BLOCK, "FLT_MAX": _FLT_MAX})
     kernel = triton_compile(src, target=GPUTarget("cuda", capability, 32), options={"enable_fp_fusion": False})
-    ptx = kernel.asm["ptx"]
-    assert kernel.asm["cubin"]
-    assert "red.global.gpu.relaxed.add.f32" in ptx and "fma" not in ptx
+    assert len(kernel.asm["cubin"]) > 0
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -152,19 +188,18 @@ def test_cuda_kernel_matches_torch_scatter(monkeypatch: pytest.MonkeyPatch) -> N
 
     monkeypatch.delenv("VSAFI_SPLAT", raising=False)
     assert softsplat._triton_scatter() is splat_sum_triton
-    cases = make_cases()
-    cases["big"] = make_case(7, 2, 4, 270, 480)
-    for name, (values, flow) in cases.items():
-        v, f = torch.from_numpy(values).cuda(), torch.from_numpy(flow).cuda()
-        ref = torch_scatter(values, flow)
-        scale = np.abs(ref).max()
-        got = splat_sum(v, f)
-        np.testing.assert_allclose(got.cpu().numpy(), ref, rtol=1e-5, atol=1e-6 * scale, err_msg=name)
-        monkeypatch.setenv("VSAFI_SPLAT", "torch")
-        forced = splat_sum(v, f)
-        monkeypatch.delenv("VSAFI_SPLAT")
-        np.testing.assert_allclose(forced.cpu().numpy(), ref, rtol=1e-5, atol=1e-6 * scale, err_msg=name)
-    values, flow = cases["c3"]
+    exact, inexact = make_cases(exact=True), make_cases(exact=False)
+    exact["big"] = make_case(7, 2, 4, 270, 480, exact=True)
+    inexact["big"] = make_case(7, 2, 4, 270, 480)
+    named = {**{"exact_" + k: v for k, v in exact.items()}, **inexact}
+    for via in ("triton", "torch"):
+        if via == "torch":
+            monkeypatch.setenv("VSAFI_SPLAT", "torch")
+        got = {name: splat_sum(*(torch.from_numpy(a).cuda() for a in pair)).cpu().numpy()
+               for name, pair in named.items()}
+        assert_matches_torch(got, exact, inexact)
+    monkeypatch.delenv("VSAFI_SPLAT")
+    values, flow = inexact["c3"]
     metric = np.random.default_rng(8).uniform(-9, 9, (2, 1, 13, 17)).astype(np.float32)
     args = [torch.from_numpy(a) for a in (values, flow, metric)]
     out_cpu, norm_cpu = splat_with_weight(*args)

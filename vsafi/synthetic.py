@@ -419,7 +419,8 @@ def to_vs_clip(clip: AnimeClip, fps: Fraction = Fraction(24000, 1001), format: i
             out.props["_SceneChangeNext"] = int(n + 1 in starts)
         return out
 
-    node = core.std.ModifyFrame(blank, blank, render)
+    # The colours are display-referred BT.709/sRGB-like values; say so, so viewers need not guess.
+    node = core.std.SetFrameProps(core.std.ModifyFrame(blank, blank, render), _Transfer=1, _Primaries=1)
     if format is None or format == vs.RGBS:
         return node
     target = core.get_video_format(format)
