@@ -8,6 +8,8 @@ mpv's ``video_in`` (fps 0, ~134 M frames) costs nothing up front.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from fractions import Fraction
 from functools import partial
 from typing import Callable, Sequence
@@ -20,6 +22,7 @@ from .engine.convert import FrameFormat, tensor_to_frame
 from .engine.render import Frames, Renderer
 from .engine.scenecut import cut_test
 from .engine.modes import make_mode
+from .hostmem import hold_mmap_threshold
 from .timing.plan import Interp
 from .timing.timemap import PHASES, as_fraction, output_length, source_time
 
@@ -28,6 +31,47 @@ __all__ = ["interpolate"]
 core = vs.core
 
 _DEFAULT_CACHE_MB = 2048
+#: Cached values per source frame at most: source tensor, thumbnail, analysis image, cut flag,
+#: pair state, DRBA flow and ratio map, and a pyramid node per forward level (3) → 10, rounded up.
+_ENTRIES_PER_SOURCE = 16
+#: Source frames that outputs rendering at once on other threads may add beyond one window
+#: (16 threads at 2.5x span about 7 source frames; a random seek adds one more window).
+_SOURCES_IN_FLIGHT = 32
+#: Outputs whose windows are measured for the widest one (forward's first block measurement).
+_SPAN_PROBE = 64
+
+
+def _widest_window(strategy, n_out: int) -> int:
+    """Source frames in the widest window of the first outputs (forward's first block
+    measurement makes those the widest there are)."""
+    return max(len(strategy.window(j)) for j in range(min(n_out, _SPAN_PROBE)))
+
+
+class _OneFrameNodes:
+    """``clip[i]`` nodes shared by the outputs that need frame i, the newest ``size`` of them.
+
+    A one-frame node keeps its frame in its own VapourSynth cache for as long as it lives, so
+    keeping one per source frame made memory grow with the clip (4 MiB per 1080p frame), and
+    making a new one per output made every source frame decode again for each output that
+    needs it (6 times in ``plain`` at 2.5x). Nodes pushed out here die once the outputs that
+    requested them are done, and their frames with them.
+    """
+
+    def __init__(self, clip: vs.VideoNode, size: int) -> None:
+        self.clip = clip
+        self.size = size
+        self._nodes: OrderedDict[int, vs.VideoNode] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __getitem__(self, i: int) -> vs.VideoNode:
+        with self._lock:
+            node = self._nodes.pop(i, None)
+            if node is None:
+                node = self.clip[i]
+            self._nodes[i] = node
+            while len(self._nodes) > self.size:
+                self._nodes.popitem(last=False)
+            return node
 
 
 def _err(msg: str) -> vs.Error:
@@ -108,6 +152,7 @@ def interpolate(
     :param weights: folder holding the weight files (default: see ``vsafi.weights``).
     """
     fmt = _check_clip(clip)
+    hold_mmap_threshold()
     if (fps is None) == (factor is None):
         raise _err("pass exactly one of fps= or factor=")
     if src_fps is not None:
@@ -144,7 +189,8 @@ def interpolate(
         raise _err(f"could not load {model} on {device or 'the default device'}: {type(exc).__name__}: {exc}") from exc
 
     n_out = output_length(n_src, ratio)
-    cache = OnceCache(int((cache_mb or _DEFAULT_CACHE_MB) * (1 << 20)))
+    held_sources = _widest_window(strategy, n_out) + _SOURCES_IN_FLIGHT
+    cache = OnceCache(int((cache_mb or _DEFAULT_CACHE_MB) * (1 << 20)), _ENTRIES_PER_SOURCE * held_sources)
     renderer = Renderer(backend, fmt, cache)
     blank = core.std.BlankClip(clip, length=n_out, fpsnum=fps_out.numerator, fpsden=fps_out.denominator, keep=True)
     dur_num, dur_den = fps_out.denominator, fps_out.numerator
@@ -198,18 +244,10 @@ def interpolate(
         props.update(strategy.frame_props(n, is_cut, renderer, frames))
         return out
 
-    src_one = {}
-
-    def one(i: int) -> vs.VideoNode:
-        node = src_one.get(i)
-        if node is None:
-            if len(src_one) > 4096:
-                src_one.clear()
-            node = src_one[i] = clip[i]
-        return node
+    sources = _OneFrameNodes(clip, held_sources)
 
     def plan_for(n: int) -> vs.VideoNode:
         window = strategy.window(n)
-        return core.std.ModifyFrame(blank, [one(i) for i in window], partial(render, window=window))
+        return core.std.ModifyFrame(blank, [sources[i] for i in window], partial(render, window=window))
 
     return core.std.FrameEval(blank, plan_for)

@@ -40,14 +40,19 @@ class _Pending:
 
 
 class OnceCache:
-    """LRU mapping bounded by ``max_bytes``; ``get(key, compute)`` runs ``compute`` once per key.
+    """LRU mapping bounded by ``max_bytes`` and ``max_entries``; ``get(key, compute)`` runs
+    ``compute`` once per key.
+
+    The entry bound matters for the many small values (thumbnails, cut flags, analysis images)
+    that would take a byte budget sized for frames a whole episode to fill.
 
     ``stats`` counts computations per key kind (the first element of a tuple key) so tests can
     assert how often the model ran, without timing anything.
     """
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, max_entries: int | None = None) -> None:
         self.max_bytes = max_bytes
+        self.max_entries = max_entries
         self._lock = threading.Lock()
         self._data: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._pending: dict[Hashable, _Pending] = {}
@@ -90,9 +95,14 @@ class OnceCache:
             self.stats[key[0] if isinstance(key, tuple) else "value"] += 1
             self._data[key] = (value, size)
             self._size += size
-            while self._size > self.max_bytes and len(self._data) > 1:
+            while len(self._data) > 1 and (self._size > self.max_bytes or (
+                    self.max_entries is not None and len(self._data) > self.max_entries)):
                 _, (_, old) = self._data.popitem(last=False)
                 self._size -= old
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._data)
 
     def __contains__(self, key: Hashable) -> bool:
         with self._lock:

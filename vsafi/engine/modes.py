@@ -77,6 +77,9 @@ class PlainMode(Mode):
 BLOCK = 24
 MARGIN = 12
 MAX_AUTO_N = 3
+#: Blocks whose measured N the forward mode keeps (4096 x 24 frames: 68 min at 23.976 fps,
+#: about 1 MiB); older ones are measured again if playback comes back to them.
+CADENCE_BLOCKS = 4096
 
 
 def measure_range(block: int, n: int) -> range:
@@ -105,8 +108,10 @@ class ForwardMode(Mode):
 
     Auto N is seek-exact and bounded (``block_passes``). Where two blocks of one scene
     disagree, the boundary acts as a cut for the forward plan only (not for scene-change props),
-    so no plan mixes two pyramids. The cadence cache never evicts (one int per frame), so a
-    window computed without the measurement frames stays sufficient at render time.
+    so no plan mixes two pyramids. A window is computed without the measurement frames when its
+    blocks are cached; the cadence cache keeps :data:`CADENCE_BLOCKS` blocks, far more than the
+    frames in flight between ``window`` and ``plan`` of one output can evict (each output touches
+    at most two blocks), so such a block is still there at render time.
     """
 
     name = "forward"
@@ -115,7 +120,7 @@ class ForwardMode(Mode):
         super().__init__(ratio, n, phase)
         self.fixed = n_forward
         self.reach = MAX_AUTO_N if n_forward is None else n_forward
-        self.cadence_cache = OnceCache(1 << 60)
+        self.cadence_cache = OnceCache(1 << 60, max_entries=CADENCE_BLOCKS)
 
     def core_window(self, j):
         return forward_window(j, self.ratio, self.n, self.reach, self.phase)
