@@ -18,7 +18,8 @@ import vapoursynth as vs
 from .cadence import analysis_image
 from .engine.convert import FrameFormat, frame_to_gray, frame_to_tensor
 from .engine.modes import BLOCK, block_passes, measure_range
-from .engine.scenecut import cut_test, thumbnail
+from .engine.scenecut import (CUT_REACH, DEFAULT_HARD, DEFAULT_RATIO, MIN_CUT_DIFFERENCE, ContrastCuts, CutScore,
+                              cut_test, pair_difference, thumbnail)
 from .timing.timemap import as_fraction, output_length, source_time
 
 __all__ = ["Analysis", "analyze", "plot_analysis"]
@@ -35,6 +36,7 @@ class Analysis:
     scene_starts: list[int]
     passes: list[int]
     taus: list[Fraction] = field(repr=False)
+    cut_scores: list[CutScore] = field(default_factory=list, repr=False)
 
     def runs(self) -> list[tuple[int, int, int]]:
         """(first frame, last frame, N) for every run of equal forward passes."""
@@ -55,12 +57,23 @@ class Analysis:
             lines.append(f"  frames {a:6d}-{b:6d}: on {cadence.get(p, str(p + 1))} (forward passes N={p})")
         return "\n".join(lines)
 
+    def score_table(self) -> str:
+        """One line per pair: its change across, the motion around it, their ratio, and the verdict."""
+        starts = set(self.scene_starts)
+        lines = ["pair            across  around   ratio"]
+        for i, sc in enumerate(self.cut_scores):
+            ratio = "inf" if sc.around == 0 else f"{sc.ratio:7.2f}"
+            lines.append(f"{i:6d}-{i + 1:<6d} {sc.across:7.3f} {sc.around:7.3f} {ratio:>7s}"
+                         f"{'  CUT' if i + 1 in starts else ''}")
+        return "\n".join(lines)
 
-def analyze(clip: vs.VideoNode, *, scene_threshold: float | None = 0.3, scenes: Sequence[int] | None = None,
+
+def analyze(clip: vs.VideoNode, *, scene_ratio: float | None = DEFAULT_RATIO, scenes: Sequence[int] | None = None,
             fps=None, factor=None, phase: str = "standard") -> Analysis:
-    """Analyse ``clip``, reading every frame once and keeping only a window of ~48 small images.
+    """Analyse ``clip``, reading every frame once and keeping only a window of small images.
 
-    ``fps``/``factor`` set the timing map (default 2×).
+    ``fps``/``factor`` set the timing map (default 2×). Cuts are decided as the filter decides
+    them (``scene_ratio``, ``scenes``, upstream props), each pair's contrast score recorded.
     """
     if not isinstance(clip, vs.VideoNode) or clip.format is None:
         raise vs.Error("analyze: clip must be a constant-format vs.VideoNode")
@@ -71,8 +84,14 @@ def analyze(clip: vs.VideoNode, *, scene_threshold: float | None = 0.3, scenes: 
     grays: dict[int, np.ndarray] = {}
     thumbs: dict[int, torch.Tensor] = {}
     props: dict[int, dict] = {}
-    decide = cut_test(scenes, scene_threshold, props.__getitem__, thumbs.__getitem__)
+
+    def diff(a: int, b: int) -> float:
+        return pair_difference(thumbs[a], thumbs[b])
+
+    decide = cut_test(scenes, scene_ratio, props.__getitem__, diff, n)
+    contrast = ContrastCuts(diff, n, scene_ratio or DEFAULT_RATIO, DEFAULT_HARD, MIN_CUT_DIFFERENCE)
     cuts: list[bool] = []
+    scores: list[CutScore] = []
     diffs = [0.0]
     passes: list[int] = []
     block, blocks = 0, -(-n // BLOCK)
@@ -81,10 +100,16 @@ def analyze(clip: vs.VideoNode, *, scene_threshold: float | None = 0.3, scenes: 
         thumbs[i] = thumbnail(frame_to_tensor(frame, fmt, torch.device("cpu")))
         props[i] = dict(frame.props)
         if i:
-            cuts.append(decide(i - 1))
             diffs.append(float(np.abs(grays[i] - grays[i - 1]).mean()))
-            del thumbs[i - 1], props[i - 1]
-        while block < blocks and measure_range(block, n).stop <= i + 1:
+        # Pair p reads frames up to p + 1 + CUT_REACH; decide each as soon as they are in.
+        while len(cuts) < n - 1 and (len(cuts) + 1 + CUT_REACH <= i or i == n - 1):
+            p = len(cuts)
+            scores.append(contrast.score(p))
+            cuts.append(decide(p))
+        oldest = len(cuts) - CUT_REACH - 1
+        for k in [k for k in thumbs if k < oldest]:
+            del thumbs[k], props[k]
+        while block < blocks and (measure_range(block, n).stop - 1 <= len(cuts) or i == n - 1):
             got = block_passes(block, n, cuts.__getitem__, grays.__getitem__)
             passes += [got[k] for k in sorted(got)]
             block += 1
@@ -93,7 +118,8 @@ def analyze(clip: vs.VideoNode, *, scene_threshold: float | None = 0.3, scenes: 
                 del grays[k]
     ratio = fps_out / fps_src
     taus = [source_time(j, ratio, phase) for j in range(output_length(n, ratio))]
-    return Analysis(n, fps_src, fps_out, diffs, [0] + [i + 1 for i, c in enumerate(cuts) if c], passes, taus)
+    return Analysis(n, fps_src, fps_out, diffs, [0] + [i + 1 for i, c in enumerate(cuts) if c], passes, taus,
+                    scores)
 
 
 def plot_analysis(report: Analysis, path: Path) -> None:
@@ -105,7 +131,7 @@ def plot_analysis(report: Analysis, path: Path) -> None:
         import matplotlib.pyplot as plt
     except ImportError as exc:
         raise ValueError("plotting needs matplotlib: pip install matplotlib") from exc
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(12, 6), sharex=True)
+    fig, (ax1, ax3, ax2) = plt.subplots(3, 1, figsize=(12, 8), sharex=True)
     x = np.arange(report.num_frames)
     ax1.plot(x, report.diffs, lw=0.8, label="mean |ΔY| to previous frame")
     for s in report.scene_starts[1:]:
@@ -115,6 +141,13 @@ def plot_analysis(report: Analysis, path: Path) -> None:
         ax1.axvspan(a - 0.5, b + 0.5, color=colours[min(p, 3)], alpha=0.4, lw=0)
     ax1.set_ylabel("difference")
     ax1.set_title("cuts (red) and cadence runs (grey ones, blue twos, green threes, pink fours)")
+    pairs = np.arange(len(report.cut_scores)) + 0.5
+    ax3.plot(pairs, [sc.across for sc in report.cut_scores], lw=0.8, label="change across the pair")
+    ax3.plot(pairs, [sc.around for sc in report.cut_scores], lw=0.8, label="motion around it")
+    for s in report.scene_starts[1:]:
+        ax3.axvline(s - 0.5, color="red", lw=0.8)
+    ax3.set_ylabel("cut score")
+    ax3.legend(loc="upper right", fontsize=8)
     ax2.step([float(t) for t in report.taus], np.arange(len(report.taus)), where="post", lw=0.8)
     ax2.set_xlabel("source frame")
     ax2.set_ylabel(f"output frame ({report.fps_out} fps)")

@@ -17,6 +17,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
 
+from .engine.scenecut import DEFAULT_RATIO
+
 __all__ = ["main", "ffmpeg_exe", "encode_command", "encode"]
 
 
@@ -133,7 +135,7 @@ def run_interpolate(args: argparse.Namespace) -> int:
     clip = _open_source(src)
     kw = dict(mode=args.mode, model=args.model, n_forward=args.n_forward, scale=args.scale,
               device=args.device, precision=args.precision,
-              scene_threshold=None if args.no_scdet else args.scene_threshold)
+              scene_ratio=None if args.no_scdet else args.scene_ratio)
     if args.fps is not None:
         kw["fps"] = args.fps
     else:
@@ -152,8 +154,9 @@ def run_analyze(args: argparse.Namespace) -> int:
     from .analysis import analyze, plot_analysis
 
     clip = _open_source(Path(args.input))
-    report = analyze(clip, scene_threshold=None if args.no_scdet else args.scene_threshold,
+    report = analyze(clip, scene_ratio=None if args.no_scdet else args.scene_ratio,
                      fps=args.fps, factor=args.factor if args.fps is None else None)
+    print(report.score_table())
     print(report.summary())
     if args.plot:
         plot_analysis(report, Path(args.plot))
@@ -161,8 +164,17 @@ def run_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _no_threshold(text: str) -> None:
+    raise argparse.ArgumentTypeError(
+        "the SSIM threshold is gone (it missed cuts between shots of one layout); use --scene-ratio "
+        f"(default {DEFAULT_RATIO}, lower finds more cuts) or --no-scdet")
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-st", "--scene-threshold", type=float, default=0.3, help="SSIM cut threshold (default 0.3)")
+    p.add_argument("--scene-ratio", type=float, default=DEFAULT_RATIO,
+                   help=f"a pair is a cut where its change is this many times the motion around it "
+                        f"(default {DEFAULT_RATIO}; lower finds more cuts)")
+    p.add_argument("-st", "--scene-threshold", type=_no_threshold, help=argparse.SUPPRESS)
     p.add_argument("--no-scdet", action="store_true", help="disable scene-cut detection")
     rate = p.add_mutually_exclusive_group()
     rate.add_argument("--fps", type=_rate_arg, default=None, help="output rate, e.g. 60000/1001 or 59.94")

@@ -20,7 +20,7 @@ from .engine.backend import get_backend
 from .engine.cache import OnceCache
 from .engine.convert import FrameFormat, tensor_to_frame
 from .engine.render import Frames, Renderer
-from .engine.scenecut import cut_test
+from .engine.scenecut import CUT_REACH, DEFAULT_RATIO, cut_test
 from .engine.modes import make_mode
 from .hostmem import hold_mmap_threshold
 from .timing.plan import Interp
@@ -31,8 +31,10 @@ __all__ = ["interpolate"]
 core = vs.core
 
 _DEFAULT_CACHE_MB = 2048
-#: Cached values per source frame at most: source tensor, thumbnail, analysis image, cut flag,
-#: pair state, DRBA flow and ratio map, and a pyramid node per forward level (3) → 10, rounded up.
+_UNSET = object()
+#: Cached values per source frame at most: source tensor, thumbnail, analysis image, cut-test
+#: difference, cut flag, pair state, DRBA flow and ratio map, and a pyramid node per forward
+#: level (3) → 11, rounded up.
 _ENTRIES_PER_SOURCE = 16
 #: Source frames that outputs rendering at once on other threads may add beyond one window
 #: (16 threads at 2.5x span about 7 source frames; a random seek adds one more window).
@@ -41,10 +43,10 @@ _SOURCES_IN_FLIGHT = 32
 _SPAN_PROBE = 64
 
 
-def _widest_window(strategy, n_out: int) -> int:
-    """Source frames in the widest window of the first outputs (forward's first block
+def _widest_window(request: Callable[[int], range], n_out: int) -> int:
+    """Source frames in the widest request of the first outputs (forward's first block
     measurement makes those the widest there are)."""
-    return max(len(strategy.window(j)) for j in range(min(n_out, _SPAN_PROBE)))
+    return max(len(request(j)) for j in range(min(n_out, _SPAN_PROBE)))
 
 
 class _OneFrameNodes:
@@ -72,6 +74,20 @@ class _OneFrameNodes:
             while len(self._nodes) > self.size:
                 self._nodes.popitem(last=False)
             return node
+
+
+def _scene_ratio(ratio, threshold) -> float | None:
+    """``scene_ratio`` checked; ``scene_threshold`` (the old pairwise SSIM test) mapped or refused."""
+    if threshold is not _UNSET:
+        if threshold is not None:
+            raise _err(f"scene_threshold={threshold!r}: the SSIM threshold is gone (it missed cuts between shots "
+                       f"of one layout and split fast pans); cuts are now found by contrast with the motion around "
+                       f"them. Tune with scene_ratio= (default {DEFAULT_RATIO}, lower finds more cuts), list cuts "
+                       f"with scenes=[...], or pass scene_ratio=None to turn detection off")
+        return None
+    if ratio is not None and (isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not ratio >= 1):
+        raise _err(f"scene_ratio must be a number >= 1 (or None to turn detection off), not {ratio!r}")
+    return None if ratio is None else float(ratio)
 
 
 def _err(msg: str) -> vs.Error:
@@ -122,7 +138,7 @@ def interpolate(
     mode: str = "forward",
     model: str = "rife",
     n_forward: int | None = None,
-    scene_threshold: float | None = 0.3,
+    scene_ratio: float | None = DEFAULT_RATIO,
     scenes: Sequence[int] | None = None,
     scale: float = 1.0,
     src_fps=None,
@@ -131,6 +147,7 @@ def interpolate(
     phase: str = "standard",
     cache_mb: int | None = None,
     weights: str | None = None,
+    scene_threshold: object = _UNSET,
 ) -> vs.VideoNode:
     """Interpolate ``clip`` to a higher frame rate.
 
@@ -141,7 +158,8 @@ def interpolate(
         on twos/threes) or ``drba`` (distance-ratio adjuster: smooths linear motion, keeps rhythm).
     :param model: ``rife``, ``gmfss`` or ``gmfss_union``.
     :param n_forward: midpoint passes for ``forward``; None measures the cadence per scene.
-    :param scene_threshold: SSIM below which a pair is a cut (None disables the test).
+    :param scene_ratio: a pair is a cut where its change is at least this many times the
+        motion around it (lower finds more cuts; None disables detection).
     :param scenes: first frame of each new scene; overrides detection and props.
     :param scale: flow resolution (0.25, 0.5 or 1.0; 0.5 suits 4K).
     :param src_fps: source rate for clips whose fps is 0 (mpv: ``container_fps``).
@@ -150,6 +168,7 @@ def interpolate(
     :param phase: "standard" (output 0 = source 0) or "centered".
     :param cache_mb: memory bound of the per-clip tensor cache, in MiB.
     :param weights: folder holding the weight files (default: see ``vsafi.weights``).
+    :param scene_threshold: replaced by ``scene_ratio``; only None (no detection) is accepted.
     """
     fmt = _check_clip(clip)
     hold_mmap_threshold()
@@ -171,8 +190,7 @@ def interpolate(
         raise _err(f"phase must be one of {', '.join(PHASES)}, not {phase!r}")
     if n_forward is not None and (isinstance(n_forward, bool) or not isinstance(n_forward, int) or n_forward < 0):
         raise _err(f"n_forward must be None or an integer >= 0, not {n_forward!r}")
-    if scene_threshold is not None and not 0 < scene_threshold < 1:
-        raise _err(f"scene_threshold must be between 0 and 1 (or None), not {scene_threshold!r}")
+    scene_ratio = _scene_ratio(scene_ratio, scene_threshold)
     if cache_mb is not None and (isinstance(cache_mb, bool) or not isinstance(cache_mb, (int, float))
                                  or not cache_mb > 0):
         raise _err(f"cache_mb must be a positive number of MiB, not {cache_mb!r}")
@@ -189,14 +207,22 @@ def interpolate(
         raise _err(f"could not load {model} on {device or 'the default device'}: {type(exc).__name__}: {exc}") from exc
 
     n_out = output_length(n_src, ratio)
-    held_sources = _widest_window(strategy, n_out) + _SOURCES_IN_FLIGHT
+    reach = CUT_REACH if scenes is None and scene_ratio is not None else 0
+
+    def request(j: int) -> range:
+        """Source frames output j needs: the mode's window and what its cut decisions read."""
+        w = strategy.window(j)
+        return range(max(0, w.start - reach), min(n_src, w.stop + reach))
+
+    held_sources = _widest_window(request, n_out) + _SOURCES_IN_FLIGHT
     cache = OnceCache(int((cache_mb or _DEFAULT_CACHE_MB) * (1 << 20)), _ENTRIES_PER_SOURCE * held_sources)
     renderer = Renderer(backend, fmt, cache)
     blank = core.std.BlankClip(clip, length=n_out, fpsnum=fps_out.numerator, fpsden=fps_out.denominator, keep=True)
     dur_num, dur_den = fps_out.denominator, fps_out.numerator
 
     def decider(frames: Frames) -> Callable[[int], bool]:
-        decide = cut_test(scenes, scene_threshold, lambda i: frames[i].props, lambda i: renderer.thumb(i, frames))
+        decide = cut_test(scenes, scene_ratio, lambda i: frames[i].props,
+                          lambda a, b: renderer.difference(a, b, frames), n_src)
         return lambda i: renderer.cut(i, decide)
 
     def scene_change_props(j: int, is_cut: Callable[[int], bool]) -> tuple[bool, bool]:
@@ -247,7 +273,7 @@ def interpolate(
     sources = _OneFrameNodes(clip, held_sources)
 
     def plan_for(n: int) -> vs.VideoNode:
-        window = strategy.window(n)
+        window = request(n)
         return core.std.ModifyFrame(blank, [sources[i] for i in window], partial(render, window=window))
 
     return core.std.FrameEval(blank, plan_for)

@@ -1,6 +1,7 @@
 """Execute plans with a model, caching every intermediate by deterministic source-index keys.
 
-Keys: ('src', i) padded source tensor, ('ana', i) small gray image for cadence, ('thumb', i) scene-cut thumbnail, ('cut', i) SC(i),
+Keys: ('src', i) padded source tensor, ('ana', i) small gray image for cadence, ('thumb', i) scene-cut thumbnail,
+('diff', i) cut-test difference of F[i] and F[i+1], ('cut', i) SC(i),
 ('pair', a, b) pair work between two nodes, ('node', l, i) forward-dedup pyramid node.
 A value depends only on its key, never on which output frame asked first, so seeking gives the
 same pictures as playback.
@@ -19,7 +20,7 @@ from .backend import Backend, Canvas
 from .cache import OnceCache
 from ..cadence import analysis_image
 from .convert import FrameFormat, frame_to_gray, frame_to_tensor
-from .scenecut import thumbnail
+from .scenecut import pair_difference, thumbnail
 
 __all__ = ["Renderer", "Frames"]
 
@@ -49,6 +50,13 @@ class Renderer:
     def thumb(self, i: int, frames: Frames) -> torch.Tensor:
         """32x32 thumbnail of the source frame itself (not the canvas), so cuts never depend on the model."""
         return self.cache.get(("thumb", i), lambda: thumbnail(frame_to_tensor(frames[i], self.fmt, self.backend.device)))
+
+    def difference(self, a: int, b: int, frames: Frames) -> float:
+        """Cut-test difference of frames a < b (:func:`pair_difference`); neighbours' differences
+        are read by several cut decisions, so those are cached."""
+        if b != a + 1:
+            return pair_difference(self.thumb(a, frames), self.thumb(b, frames))
+        return self.cache.get(("diff", a), lambda: pair_difference(self.thumb(a, frames), self.thumb(b, frames)))
 
     def analysis(self, i: int, frames: Frames):
         """Small gray image of frame i for cadence measurement (cached)."""
