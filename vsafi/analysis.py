@@ -58,13 +58,14 @@ class Analysis:
         return "\n".join(lines)
 
     def score_table(self) -> str:
-        """One line per pair: its change across, the motion around it, their ratio, and the verdict."""
+        """One line per pair: its change, the motion around it, their ratio, what a cut needed
+        there, and the verdict (CUT; 'returns' where a change large enough came back)."""
         starts = set(self.scene_starts)
-        lines = ["pair            across  around   ratio"]
+        lines = ["pair           change  around   ratio  needed"]
         for i, sc in enumerate(self.cut_scores):
             ratio = "inf" if sc.around == 0 else f"{sc.ratio:7.2f}"
-            lines.append(f"{i:6d}-{i + 1:<6d} {sc.across:7.3f} {sc.around:7.3f} {ratio:>7s}"
-                         f"{'  CUT' if i + 1 in starts else ''}")
+            verdict = "  CUT" if i + 1 in starts else ("  returns (flash?)" if sc.returned else "")
+            lines.append(f"{i:6d}-{i + 1:<6d} {sc.change:7.3f} {sc.around:7.3f} {ratio:>7s} {sc.needed:7.3f}{verdict}")
         return "\n".join(lines)
 
 
@@ -85,8 +86,14 @@ def analyze(clip: vs.VideoNode, *, scene_ratio: float | None = DEFAULT_RATIO, sc
     thumbs: dict[int, torch.Tensor] = {}
     props: dict[int, dict] = {}
 
+    adjacent: dict[int, float] = {}
+
     def diff(a: int, b: int) -> float:
-        return pair_difference(thumbs[a], thumbs[b])
+        if b != a + 1:
+            return pair_difference(thumbs[a], thumbs[b])
+        if a not in adjacent:
+            adjacent[a] = pair_difference(thumbs[a], thumbs[b])
+        return adjacent[a]
 
     decide = cut_test(scenes, scene_ratio, props.__getitem__, diff, n)
     contrast = ContrastCuts(diff, n, scene_ratio or DEFAULT_RATIO, DEFAULT_HARD, MIN_CUT_DIFFERENCE)
@@ -109,6 +116,7 @@ def analyze(clip: vs.VideoNode, *, scene_ratio: float | None = DEFAULT_RATIO, sc
         oldest = len(cuts) - CUT_REACH - 1
         for k in [k for k in thumbs if k < oldest]:
             del thumbs[k], props[k]
+            adjacent.pop(k, None)
         while block < blocks and (measure_range(block, n).stop - 1 <= len(cuts) or i == n - 1):
             got = block_passes(block, n, cuts.__getitem__, grays.__getitem__)
             passes += [got[k] for k in sorted(got)]
@@ -142,8 +150,8 @@ def plot_analysis(report: Analysis, path: Path) -> None:
     ax1.set_ylabel("difference")
     ax1.set_title("cuts (red) and cadence runs (grey ones, blue twos, green threes, pink fours)")
     pairs = np.arange(len(report.cut_scores)) + 0.5
-    ax3.plot(pairs, [sc.across for sc in report.cut_scores], lw=0.8, label="change across the pair")
-    ax3.plot(pairs, [sc.around for sc in report.cut_scores], lw=0.8, label="motion around it")
+    ax3.plot(pairs, [sc.change for sc in report.cut_scores], lw=0.8, label="change of the pair")
+    ax3.plot(pairs, [sc.needed for sc in report.cut_scores], lw=0.8, label="needed for a cut (motion around)")
     for s in report.scene_starts[1:]:
         ax3.axvline(s - 0.5, color="red", lw=0.8)
     ax3.set_ylabel("cut score")

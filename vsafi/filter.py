@@ -8,6 +8,7 @@ mpv's ``video_in`` (fps 0, ~134 M frames) costs nothing up front.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from fractions import Fraction
@@ -21,7 +22,7 @@ from .engine.cache import OnceCache
 from .engine.convert import FrameFormat, tensor_to_frame
 from .engine.render import Frames, Renderer
 from .engine.scenecut import CUT_REACH, DEFAULT_RATIO, cut_test
-from .engine.modes import make_mode
+from .engine.modes import BLOCK, make_mode
 from .hostmem import hold_mmap_threshold
 from .timing.plan import Interp
 from .timing.timemap import PHASES, as_fraction, output_length, source_time
@@ -39,14 +40,15 @@ _ENTRIES_PER_SOURCE = 16
 #: Source frames that outputs rendering at once on other threads may add beyond one window
 #: (16 threads at 2.5x span about 7 source frames; a random seek adds one more window).
 _SOURCES_IN_FLIGHT = 32
-#: Outputs whose windows are measured for the widest one (forward's first block measurement).
-_SPAN_PROBE = 64
+#: Source frames whose outputs' windows are measured for the widest one: three cadence blocks.
+_SPAN_PROBE_SOURCES = 3 * BLOCK
 
 
-def _widest_window(request: Callable[[int], range], n_out: int) -> int:
-    """Source frames in the widest request of the first outputs (forward's first block
-    measurement makes those the widest there are)."""
-    return max(len(request(j)) for j in range(min(n_out, _SPAN_PROBE)))
+def _widest_window(request: Callable[[int], range], n_out: int, ratio: Fraction) -> int:
+    """Source frames in the widest request of the outputs over the first source frames, before
+    any cadence block is measured (then forward's windows are the widest there are: one that
+    straddles a block boundary measures both blocks)."""
+    return max(len(request(j)) for j in range(min(n_out, math.ceil(_SPAN_PROBE_SOURCES * ratio))))
 
 
 class _OneFrameNodes:
@@ -214,7 +216,7 @@ def interpolate(
         w = strategy.window(j)
         return range(max(0, w.start - reach), min(n_src, w.stop + reach))
 
-    held_sources = _widest_window(request, n_out) + _SOURCES_IN_FLIGHT
+    held_sources = _widest_window(request, n_out, ratio) + _SOURCES_IN_FLIGHT
     cache = OnceCache(int((cache_mb or _DEFAULT_CACHE_MB) * (1 << 20)), _ENTRIES_PER_SOURCE * held_sources)
     renderer = Renderer(backend, fmt, cache)
     blank = core.std.BlankClip(clip, length=n_out, fpsnum=fps_out.numerator, fpsden=fps_out.denominator, keep=True)

@@ -121,20 +121,26 @@ class PropCuts:
 class CutScore:
     """Why pair (i, i+1) is or is not a cut.
 
-    ``across``: the smallest difference (:func:`pair_difference`) between a frame up to
-    :data:`RETURN_SPAN` − 1 before the pair and one up to :data:`RETURN_SPAN` − 1 after it, so
-    a flash or a short insert that comes back scores low. ``around``: how much the picture moves
-    near the pair, the second largest difference of the :data:`CONTEXT` pairs on each side
-    (held drawings leave most of them 0; the largest may be another cut). ``ratio``: across /
-    around.
+    ``change``: the pair's difference (:func:`pair_difference`). ``around``: how much the
+    picture moves near the pair, the second largest difference of the :data:`CONTEXT` pairs on
+    each side (held drawings leave most of them 0; the largest may be another cut). ``needed``:
+    what a cut must exceed here. ``cut``: the verdict; a change over ``needed`` is still no cut
+    when some frame up to :data:`RETURN_SPAN` − 1 before the pair and one up to
+    :data:`RETURN_SPAN` − 1 after it differ less (``returned``: a flash, a smear frame).
     """
 
-    across: float
+    change: float
     around: float
+    needed: float
+    cut: bool
 
     @property
     def ratio(self) -> float:
-        return self.across / self.around if self.around > 0 else float("inf")
+        return self.change / self.around if self.around > 0 else float("inf")
+
+    @property
+    def returned(self) -> bool:
+        return self.change >= self.needed and not self.cut
 
 
 #: Neighbouring pairs on each side whose differences measure the motion around a pair: 6, so a
@@ -156,8 +162,11 @@ class ContrastCuts:
     (benchmarks/scenecut.py). A pure function of the thumbnails of frames i − CONTEXT ..
     i + CONTEXT + 1, so seeking gives the same answer as playback.
 
-    ``diff_of(a, b)``: 1 − SSIM of frames a and b. Cut when ``across ≥ hard`` whatever the
-    motion, or when ``across ≥ floor`` and ``across ≥ ratio × around``.
+    ``diff_of(a, b)``: :func:`pair_difference` of frames a < b. A cut needs every difference
+    across the pair (frames up to RETURN_SPAN − 1 apart from it on each side) to reach
+    ``min(hard, max(floor, ratio × around))``: ``hard`` whatever the motion, else ``floor`` and
+    ``ratio`` times the motion around. The pair itself is compared first, so a pair that is no
+    cut costs one difference (its neighbours' are shared with the next decisions).
     """
 
     def __init__(self, diff_of: Callable[[int, int], float], num_frames: int, ratio: float, hard: float,
@@ -169,19 +178,18 @@ class ContrastCuts:
         self.floor = floor
 
     def score(self, i: int) -> CutScore:
-        left = range(max(0, i - RETURN_SPAN + 1), i + 1)
-        right = range(i + 1, min(self.n, i + 1 + RETURN_SPAN))
-        across = min(self.diff_of(a, b) for a in left for b in right)
         near = sorted(self.diff_of(j, j + 1) for j in range(max(0, i - CONTEXT), min(self.n - 1, i + CONTEXT + 1))
                       if j != i)
         around = near[-2] if len(near) > 1 else (near[0] if near else 0.0)
-        return CutScore(across, around)
-
-    def decide(self, score: CutScore) -> bool:
-        return score.across >= self.hard or (score.across >= self.floor and score.across >= self.ratio * score.around)
+        needed = min(self.hard, max(self.floor, self.ratio * around))
+        change = self.diff_of(i, i + 1)
+        left = range(i, max(-1, i - RETURN_SPAN), -1)
+        right = range(i + 1, min(self.n, i + 1 + RETURN_SPAN))
+        cut = change >= needed and all(self.diff_of(a, b) >= needed for a in left for b in right)
+        return CutScore(change, around, needed, cut)
 
     def is_cut(self, i: int) -> bool:
-        return self.decide(self.score(i))
+        return self.score(i).cut
 
 
 #: Default ratio of :class:`ContrastCuts`: how many times the motion around a pair its change
