@@ -52,6 +52,13 @@ def test_cli_interpolates_file_and_keeps_audio(sample, tmp_path):
     assert np.array_equal(kept, original)
 
 
+def test_old_scene_threshold_option_names_its_replacement(sample, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["-i", str(sample), "-o", str(tmp_path / "out.mkv"), "-st", "0.3"])
+    assert "--scene-ratio" in capsys.readouterr().err
+    assert not (tmp_path / "out.mkv").exists()
+
+
 def test_cli_bad_input_is_a_clear_error_and_no_file(sample, tmp_path, capsys):
     out = tmp_path / "out.mkv"
     assert main(["-i", str(sample), "-o", str(out), "--fps", "12", "--device", "cpu", "-q"]) == 2
@@ -72,6 +79,8 @@ def test_analyze_reports_cuts_and_cadence(tmp_path, capsys):
     anime = AnimeClip(W, H, [cadence_scene(W, H, 3, length=30, seed=1), cadence_scene(W, H, 1, length=20, seed=2)])
     report = vsafi.analyze(to_vs_clip(anime, format=vs.YUV420P8), fps=Fraction(60000, 1001))
     assert report.scene_starts == [0, 30]
+    assert len(report.cut_scores) == 49 and [i for i, sc in enumerate(report.cut_scores) if sc.cut] == [29]
+    assert report.cut_scores[29].change >= report.cut_scores[29].needed
     assert set(report.passes[:30]) == {2} and set(report.passes[30:]) == {0}
     assert len(report.taus) == 125 and report.taus[5] == 2
     assert "on threes" in report.summary()
