@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SHAPES", "FILLS", "INK", "Actor", "Scene", "AnimeClip", "hold_start",
-    "cadence_scene", "mixed_scene", "demo_clip", "centroid_of_colour", "to_vs_clip",
+    "cadence_scene", "mixed_scene", "demo_clip", "centroid_of_colour", "to_vs_clip", "Texture", "draw_actor",
+    "outline_width",
 ]
 
 SHAPES = ("ellipse", "box", "star")
@@ -101,7 +102,7 @@ class Scene:
 
 
 @dataclass
-class _Texture:
+class Texture:
     """Analytic background: colour = f(sum of plane waves), exact at any sub-pixel offset."""
 
     waves: np.ndarray      # (K, 4): ky, kx (rad/px), phase, amplitude
@@ -109,7 +110,7 @@ class _Texture:
     colours: np.ndarray    # (3, 3): two base tints and the stripe tint
 
     @classmethod
-    def from_seed(cls, seed: int) -> _Texture:
+    def from_seed(cls, seed: int) -> Texture:
         rng = np.random.default_rng(seed)
         rows, slices, begin = [], [], 0
         for count, pmin, pmax, amp in ((4, 160.0, 480.0, 0.7), (6, 50.0, 140.0, 0.6),
@@ -181,7 +182,7 @@ def _sdf(shape: str, dy: np.ndarray, dx: np.ndarray, ry: float, rx: float) -> np
     return (rho - edge) * scale / np.sqrt(1.0 + (slope / np.maximum(rho, 0.5)) ** 2)
 
 
-def _draw(img: np.ndarray, actor: Actor, centre: tuple[float, float]) -> None:
+def draw_actor(img: np.ndarray, actor: Actor, centre: tuple[float, float]) -> None:
     """Composite the actor centred at ``centre`` (y, x) onto img in place, antialiased."""
     height, width = img.shape[:2]
     ry, rx = actor.size
@@ -208,13 +209,13 @@ class AnimeClip:
     width: int
     height: int
     scenes: Sequence[Scene]
-    _textures: list[_Texture] = field(init=False, repr=False)
+    _textures: list[Texture] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.scenes = tuple(self.scenes)
         if not self.scenes:
             raise ValueError("AnimeClip: needs at least one scene")
-        self._textures = [_Texture.from_seed(s.seed) for s in self.scenes]
+        self._textures = [Texture.from_seed(s.seed) for s in self.scenes]
 
     @property
     def num_frames(self) -> int:
@@ -244,7 +245,7 @@ class AnimeClip:
         img = self._textures[idx].render(
             self.height, self.width, (scene.pan[0] * bg_time, scene.pan[1] * bg_time))
         for actor, t in zip(scene.actors, actor_times):
-            _draw(img, actor, actor.centre(t))
+            draw_actor(img, actor, actor.centre(t))
         return img
 
     def frame(self, i: int) -> np.ndarray:
@@ -306,7 +307,7 @@ def _layout(width: int, height: int, count: int, length: int, speed: float,
     return out
 
 
-def _outline(size: _Pair) -> float:
+def outline_width(size: _Pair) -> float:
     """Ink width in px: 2.5, thinner on small actors (as on downscaled video) so their fill
     keeps a measurable area."""
     return float(np.clip(0.12 * min(size), 1.0, 2.5))
@@ -322,7 +323,7 @@ def cadence_scene(width: int, height: int, cadence: int, *, length: int = 24,
     shapes = [SHAPES[(seed + k) % len(SHAPES)] for k in range(actors)]
     return Scene(length, tuple(
         Actor(shapes[k], FILLS[(seed + k) % len(FILLS)], size, start, vel, cadence, phase,
-              outline=_outline(size))
+              outline=outline_width(size))
         for k, (size, start, vel) in enumerate(_layout(width, height, actors, length, speed, seed))
     ), pan=pan, seed=seed)
 
@@ -337,7 +338,7 @@ def mixed_scene(width: int, height: int, cadences: Sequence[int], *, length: int
     layout = _layout(width, height, len(cadences), length, speed, seed)
     return Scene(length, tuple(
         Actor(SHAPES[(seed + k) % len(SHAPES)], FILLS[(seed + k) % len(FILLS)], size, start, vel,
-              cad, ph, outline=_outline(size))
+              cad, ph, outline=outline_width(size))
         for k, ((size, start, vel), cad, ph) in enumerate(zip(layout, cadences, phases))
     ), pan=pan, seed=seed)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .synthetic import FILLS, SHAPES, Actor, _draw, _outline, _Texture, hold_start
+from .synthetic import FILLS, SHAPES, Actor, Texture, draw_actor, hold_start, outline_width
 
 __all__ = ["ShotStyle", "CutCase", "render_shot", "cut_cases", "event_cases", "shot_pair_case"]
 
@@ -61,13 +61,13 @@ def _actors(style: ShotStyle, width: int, height: int) -> list[Actor]:
         angle = rng.uniform(0, 2 * math.pi)
         vel = (style.actor_speed * math.sin(angle) * 0.3, style.actor_speed * math.cos(angle))
         out.append(Actor(SHAPES[int(rng.integers(len(SHAPES)))], FILLS[int(rng.integers(len(FILLS)))],
-                         size, start, vel, style.cadence, outline=_outline(size)))
+                         size, start, vel, style.cadence, outline=outline_width(size)))
     return out
 
 
 def render_shot(style: ShotStyle, width: int, height: int, frames: int, seed: int = 0) -> list[np.ndarray]:
     """``frames`` consecutive frames of one shot; the camera moves on ones, characters on ``cadence``."""
-    texture = _Texture.from_seed(style.palette)
+    texture = Texture.from_seed(style.palette)
     actors = _actors(style, width, height) if style.actors >= 0 else []
     jitter = np.random.default_rng(seed + 500).uniform(-1, 1, (frames, 2)) * style.shake
     out = []
@@ -78,7 +78,7 @@ def render_shot(style: ShotStyle, width: int, height: int, frames: int, seed: in
             line = int(style.horizon * height)
             img[:line] = _sky(line, width, style.palette)
         for actor in actors:
-            _draw(img, actor, actor.centre(hold_start(j, actor.cadence)))
+            draw_actor(img, actor, actor.centre(hold_start(j, actor.cadence)))
         out.append(img)
     return out
 
