@@ -100,10 +100,6 @@ class OnceCache:
                 _, (_, old) = self._data.popitem(last=False)
                 self._size -= old
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._data)
-
     def __contains__(self, key: Hashable) -> bool:
         with self._lock:
             return key in self._data

@@ -77,8 +77,8 @@ class PlainMode(Mode):
 BLOCK = 24
 MARGIN = 12
 MAX_AUTO_N = 3
-#: Blocks whose measured N the forward mode keeps (4096 x 24 frames: 68 min at 23.976 fps,
-#: about 1 MiB); older ones are measured again if playback comes back to them.
+#: Blocks whose measured N the forward mode keeps (4096 x 24 frames: 68 min at 23.976 fps, a
+#: few MiB of small dicts); older ones are measured again if playback comes back to them.
 CADENCE_BLOCKS = 4096
 
 
