@@ -1,8 +1,8 @@
 """Scene-cut detection on synthetic shots: recall on hard cuts and false cuts, old test beside new.
 
 Hard cuts between shots of one layout with other palettes, of one background with other
-characters, still and panning; non-cuts from fast pans, shakes, flashes, fades and large fast
-characters (``vsafi.synthetic_shots``). Every pair of every case is decided, from 32x32
+characters, still and panning; non-cuts from fast pans, shakes, flashes, fades, large fast
+characters, pose changes, and pans or actions that start mid-shot (``vsafi.synthetic_shots``). Every pair of every case is decided, from 32x32
 thumbnails as the filter makes them: the old pairwise test (SSIM < 0.3) and the contrast test
 (``ContrastCuts`` with the filter's defaults). Recall counts the cut pairs found; false cuts
 count the other pairs marked, over all pairs that are not cuts.

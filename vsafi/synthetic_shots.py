@@ -41,6 +41,7 @@ class ShotStyle:
     actor_scale: float = 1.0
     cadence: int = 2
     origin: tuple[float, float] = (0.0, 0.0)
+    still_until: int = 0
 
 
 def _sky(height: int, width: int, palette: int) -> np.ndarray:
@@ -72,13 +73,14 @@ def render_shot(style: ShotStyle, width: int, height: int, frames: int, seed: in
     jitter = np.random.default_rng(seed + 500).uniform(-1, 1, (frames, 2)) * style.shake
     out = []
     for j in range(frames):
-        offset = (style.origin[0] + style.pan[0] * j + jitter[j, 0], style.origin[1] + style.pan[1] * j + jitter[j, 1])
+        t = max(0, j - style.still_until)
+        offset = (style.origin[0] + style.pan[0] * t + jitter[j, 0], style.origin[1] + style.pan[1] * t + jitter[j, 1])
         img = texture.render(height, width, offset)
         if style.layout == "horizon":
             line = int(style.horizon * height)
             img[:line] = _sky(line, width, style.palette)
         for actor in actors:
-            draw_actor(img, actor, actor.centre(hold_start(j, actor.cadence)))
+            draw_actor(img, actor, actor.centre(hold_start(t, actor.cadence)))
         out.append(img)
     return out
 
@@ -134,10 +136,12 @@ def cut_cases(count: int, width: int = 320, height: int = 180, seed: int = 0) ->
 
 def event_cases(count: int, width: int = 320, height: int = 180, seed: int = 1, length: int = 16) -> list[CutCase]:
     """``count`` shots with an event that is not a cut, cycling through fast pan, shake, flash,
-    fade out, fade in, large fast characters, and a pose change (limited animation: the only
-    drawing of a still shot held, then redrawn once, in another place)."""
+    fade out, fade in, large fast characters, a pose change (limited animation: the only
+    drawing of a still shot held, then redrawn once, in another place), a still camera that
+    starts a fast pan, and still characters that start moving fast."""
     rng = np.random.default_rng(seed)
-    kinds = ("fast_pan", "shake", "flash", "fade_out", "fade_in", "large_motion", "pose_change")
+    kinds = ("fast_pan", "shake", "flash", "fade_out", "fade_in", "large_motion", "pose_change", "pan_start",
+             "action_start")
     out = []
     for k in range(count):
         kind = kinds[k % len(kinds)]
@@ -155,6 +159,14 @@ def event_cases(count: int, width: int = 320, height: int = 180, seed: int = 1, 
         elif kind == "large_motion":
             style = ShotStyle(layout, p, style.horizon, actors=p, actor_count=1, actor_scale=rng.uniform(2.5, 3.5),
                               actor_speed=rng.uniform(6, 12) * width / 100, cadence=int(rng.integers(1, 3)))
+        elif kind == "pan_start":
+            speed = rng.uniform(3, 8) * width / 100
+            style = ShotStyle(layout, p, style.horizon, pan=(0.0, speed * rng.choice([-1, 1])), actors=p,
+                              cadence=style.cadence, still_until=length // 2)
+        elif kind == "action_start":
+            style = ShotStyle(layout, p, style.horizon, actors=p, actor_count=int(rng.integers(1, 3)),
+                              actor_scale=rng.uniform(1.5, 3.0), actor_speed=rng.uniform(4, 10) * width / 100,
+                              cadence=int(rng.integers(1, 3)), still_until=length // 2)
         elif kind == "pose_change":
             style = ShotStyle(layout, p, style.horizon, actors=p, actor_count=int(rng.integers(1, 3)),
                               actor_scale=rng.uniform(1.0, 2.0), actor_speed=rng.uniform(1, 2) * width / 100,
