@@ -9,8 +9,6 @@ mpv's ``video_in`` (fps 0, ~134 M frames) costs nothing up front.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from fractions import Fraction
 from functools import partial
 from typing import Callable, Sequence
@@ -21,7 +19,7 @@ from .engine.backend import get_backend
 from .engine.cache import OnceCache
 from .engine.convert import FrameFormat, tensor_to_frame
 from .engine.render import Frames, Renderer
-from .engine.scenecut import CUT_REACH, DEFAULT_RATIO, cut_test
+from .engine.scenecut import CUT_REACH, DEFAULT_RATIO, ContrastCuts, cut_test
 from .engine.modes import BLOCK, make_mode
 from .hostmem import hold_mmap_threshold
 from .timing.plan import Interp
@@ -49,33 +47,6 @@ def _widest_window(request: Callable[[int], range], n_out: int, ratio: Fraction)
     any cadence block is measured (then forward's windows are the widest there are: one that
     straddles a block boundary measures both blocks)."""
     return max(len(request(j)) for j in range(min(n_out, math.ceil(_SPAN_PROBE_SOURCES * ratio))))
-
-
-class _OneFrameNodes:
-    """``clip[i]`` nodes shared by the outputs that need frame i, the newest ``size`` of them.
-
-    A one-frame node keeps its frame in its own VapourSynth cache for as long as it lives, so
-    keeping one per source frame made memory grow with the clip (4 MiB per 1080p frame), and
-    making a new one per output made every source frame decode again for each output that
-    needs it (6 times in ``plain`` at 2.5x). Nodes pushed out here die once the outputs that
-    requested them are done, and their frames with them.
-    """
-
-    def __init__(self, clip: vs.VideoNode, size: int) -> None:
-        self.clip = clip
-        self.size = size
-        self._nodes: OrderedDict[int, vs.VideoNode] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __getitem__(self, i: int) -> vs.VideoNode:
-        with self._lock:
-            node = self._nodes.pop(i, None)
-            if node is None:
-                node = self.clip[i]
-            self._nodes[i] = node
-            while len(self._nodes) > self.size:
-                self._nodes.popitem(last=False)
-            return node
 
 
 def _scene_ratio(ratio, threshold) -> float | None:
@@ -223,8 +194,9 @@ def interpolate(
     dur_num, dur_den = fps_out.denominator, fps_out.numerator
 
     def decider(frames: Frames) -> Callable[[int], bool]:
-        decide = cut_test(scenes, scene_ratio, lambda i: frames[i].props,
-                          lambda a, b: renderer.difference(a, b, frames), n_src)
+        detector = None if scene_ratio is None else ContrastCuts(
+            lambda a, b: renderer.difference(a, b, frames), n_src, scene_ratio)
+        decide = cut_test(scenes, lambda i: frames[i].props, detector)
         return lambda i: renderer.cut(i, decide)
 
     def scene_change_props(j: int, is_cut: Callable[[int], bool]) -> tuple[bool, bool]:
@@ -272,10 +244,16 @@ def interpolate(
         props.update(strategy.frame_props(n, is_cut, renderer, frames))
         return out
 
-    sources = _OneFrameNodes(clip, held_sources)
+    # One-frame nodes ``clip[i]``, shared by the outputs that need frame i, the newest
+    # ``held_sources`` of them. Such a node keeps its frame in its own VapourSynth cache while it
+    # lives: keeping one per source frame made memory grow with the clip (4 MiB per 1080p frame),
+    # a new one per output decoded each source frame again for every output needing it (6 times
+    # in plain at 2.5x). A node pushed out dies, with its frame, once its outputs are done.
+    sources = OnceCache(1 << 62, held_sources)
 
     def plan_for(n: int) -> vs.VideoNode:
         window = request(n)
-        return core.std.ModifyFrame(blank, [sources[i] for i in window], partial(render, window=window))
+        nodes = [sources.get(("one", i), partial(clip.__getitem__, i)) for i in window]
+        return core.std.ModifyFrame(blank, nodes, partial(render, window=window))
 
     return core.std.FrameEval(blank, plan_for)
