@@ -9,11 +9,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-import pytest
 import torch
 
-from vsafi.engine.scenecut import (DEFAULT_HARD, DEFAULT_RATIO, MIN_CUT_DIFFERENCE, ContrastCuts, pair_difference,
-                                   ssim_small, thumbnail)
+from vsafi.engine.scenecut import MIN_CUT_DIFFERENCE, ContrastCuts, pair_difference, ssim_small, thumbnail
 from vsafi.synthetic_shots import ShotStyle, cut_cases, event_cases, render_shot
 
 W, H = 160, 90
@@ -26,7 +24,7 @@ def decide_all(frames: list[np.ndarray]) -> list[bool]:
     def diff(a: int, b: int) -> float:
         return pair_difference(thumbs[a], thumbs[b])
 
-    test = ContrastCuts(diff, len(frames), DEFAULT_RATIO, DEFAULT_HARD, MIN_CUT_DIFFERENCE)
+    test = ContrastCuts(diff, len(frames))
     return [test.is_cut(i) for i in range(len(frames) - 1)]
 
 

@@ -18,8 +18,7 @@ import vapoursynth as vs
 from .cadence import analysis_image
 from .engine.convert import FrameFormat, frame_to_gray, frame_to_tensor
 from .engine.modes import BLOCK, block_passes, measure_range
-from .engine.scenecut import (CUT_REACH, DEFAULT_HARD, DEFAULT_RATIO, MIN_CUT_DIFFERENCE, ContrastCuts, CutScore,
-                              cut_test, pair_difference, thumbnail)
+from .engine.scenecut import CUT_REACH, DEFAULT_RATIO, ContrastCuts, CutScore, cut_test, pair_difference, thumbnail
 from .timing.timemap import as_fraction, output_length, source_time
 
 __all__ = ["Analysis", "analyze", "plot_analysis"]
@@ -69,6 +68,16 @@ class Analysis:
         return "\n".join(lines)
 
 
+class _ScoredCuts:
+    """The contrast test's verdicts, read from the scores ``analyze`` has already recorded."""
+
+    def __init__(self, scores: list[CutScore]) -> None:
+        self.scores = scores
+
+    def is_cut(self, i: int) -> bool:
+        return self.scores[i].cut
+
+
 def analyze(clip: vs.VideoNode, *, scene_ratio: float | None = DEFAULT_RATIO, scenes: Sequence[int] | None = None,
             fps=None, factor=None, phase: str = "standard") -> Analysis:
     """Analyse ``clip``, reading every frame once and keeping only a window of small images.
@@ -95,10 +104,12 @@ def analyze(clip: vs.VideoNode, *, scene_ratio: float | None = DEFAULT_RATIO, sc
             adjacent[a] = pair_difference(thumbs[a], thumbs[b])
         return adjacent[a]
 
-    decide = cut_test(scenes, scene_ratio, props.__getitem__, diff, n)
-    contrast = ContrastCuts(diff, n, scene_ratio or DEFAULT_RATIO, DEFAULT_HARD, MIN_CUT_DIFFERENCE)
-    cuts: list[bool] = []
+    # Every pair is scored for the report (with the default ratio where detection is off); the
+    # verdict the filter would use is read from that score, not computed again.
+    contrast = ContrastCuts(diff, n, scene_ratio or DEFAULT_RATIO)
     scores: list[CutScore] = []
+    decide = cut_test(scenes, props.__getitem__, None if scene_ratio is None else _ScoredCuts(scores))
+    cuts: list[bool] = []
     diffs = [0.0]
     passes: list[int] = []
     block, blocks = 0, -(-n // BLOCK)

@@ -154,6 +154,18 @@ RETURN_SPAN = 4
 CUT_REACH = CONTEXT
 
 
+#: Default ratio of :class:`ContrastCuts`: how many times the motion around a pair its change
+#: must be. On the synthetic cut benchmark (benchmarks/RESULTS.md) 2.0 / 1.6 / 1.4 / 1.25 found
+#: 62 / 77 / 79 / 83 % of the hard cuts with 0.08 / 0.11 / 0.14 / 0.14 % false cuts.
+DEFAULT_RATIO = 1.4
+#: Default ``hard`` of :class:`ContrastCuts`: a change across a pair this large is a cut whatever
+#: the motion around it.
+DEFAULT_HARD = 0.9
+#: Smallest change (:func:`pair_difference`) that can be a cut next to a still picture: a
+#: single pose change of a still shot's only drawing measured up to 0.25 on the benchmark.
+MIN_CUT_DIFFERENCE = 0.3
+
+
 class ContrastCuts:
     """Cut where the change across a pair stands out from the motion around it.
 
@@ -169,8 +181,8 @@ class ContrastCuts:
     cut costs one difference (its neighbours' are shared with the next decisions).
     """
 
-    def __init__(self, diff_of: Callable[[int, int], float], num_frames: int, ratio: float, hard: float,
-                 floor: float) -> None:
+    def __init__(self, diff_of: Callable[[int, int], float], num_frames: int, ratio: float = DEFAULT_RATIO,
+                 hard: float = DEFAULT_HARD, floor: float = MIN_CUT_DIFFERENCE) -> None:
         self.diff_of = diff_of
         self.n = num_frames
         self.ratio = ratio
@@ -192,28 +204,13 @@ class ContrastCuts:
         return self.score(i).cut
 
 
-#: Default ratio of :class:`ContrastCuts`: how many times the motion around a pair its change
-#: must be. On the synthetic cut benchmark (benchmarks/RESULTS.md) 2.0 / 1.6 / 1.4 / 1.25 found
-#: 62 / 77 / 79 / 83 % of the hard cuts with 0.08 / 0.11 / 0.14 / 0.14 % false cuts.
-DEFAULT_RATIO = 1.4
-#: Default ``hard`` of :class:`ContrastCuts`: a change across a pair this large is a cut whatever
-#: the motion around it.
-DEFAULT_HARD = 0.9
-#: Smallest change (:func:`pair_difference`) that can be a cut next to a still picture: a
-#: single pose change of a still shot's only drawing measured up to 0.25 on the benchmark.
-MIN_CUT_DIFFERENCE = 0.3
-
-
-def cut_test(scenes: Sequence[int] | None, ratio: float | None, props_of: Callable[[int], dict],
-             diff_of: Callable[[int, int], float], num_frames: int) -> Callable[[int], bool]:
+def cut_test(scenes: Sequence[int] | None, props_of: Callable[[int], dict],
+             detector: CutSource | None) -> Callable[[int], bool]:
     """SC(i) as the filter decides it: explicit ``scenes`` alone when given, else upstream props
-    first, then the contrast test with ``ratio`` unless it is None."""
+    first, then ``detector`` (the contrast test; None when detection is off)."""
     if scenes is not None:
         return combine([ListCuts(scenes)])
-    sources: list[CutSource] = [PropCuts(props_of)]
-    if ratio is not None:
-        sources.append(ContrastCuts(diff_of, num_frames, ratio, DEFAULT_HARD, MIN_CUT_DIFFERENCE))
-    return combine(sources)
+    return combine([PropCuts(props_of)] + ([detector] if detector is not None else []))
 
 
 def combine(sources: Sequence[CutSource]) -> Callable[[int], bool]:
