@@ -1,4 +1,9 @@
-"""Cuts between shots of one layout are found by the filter, so no output blends two shots."""
+"""Cuts between shots that look alike are found by the filter, so no output blends two shots.
+
+Two cases the old pairwise SSIM test missed: the same layout in another palette, and the same
+framing of the same background with only the characters changed (which the structure measure
+of the contrast test misses too; the new-content measure finds it).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,8 @@ import vapoursynth as vs
 
 import vsafi
 from conftest import assert_seek_equals_playback, clip_from_arrays, needs_weights, rgb_of
-from vsafi.engine.scenecut import ssim_small, thumbnail
-from vsafi.synthetic_shots import cut_cases
+from vsafi.engine.scenecut import CutDetector, cut_thumbs, pair_change, ssim_small, thumbnail
+from vsafi.synthetic_shots import ShotStyle, cut_cases, shot_pair_case
 
 pytestmark = needs_weights("rife")
 FPS = Fraction(60000, 1001)
@@ -26,8 +31,26 @@ def same_layout():
     return frames, case.cut
 
 
-def test_premise_the_old_ssim_test_missed_this_cut(same_layout):
-    frames, cut = same_layout
+@pytest.fixture(scope="module")
+def other_characters():
+    """One still framing of one background; only the characters change at the cut (nothing
+    moves inside a shot, so any output is exactly one shot's picture or a blend of both)."""
+    case = shot_pair_case("other_characters", ShotStyle("horizon", 0, actors=0, actor_speed=0.0),
+                          ShotStyle("horizon", 0, actors=100, actor_speed=0.0), 160, 90, seed=0)
+    frames = [f.transpose(2, 0, 1) for f in case.frames]
+    thumbs = [cut_thumbs(torch.from_numpy(np.ascontiguousarray(f))[None]) for f in frames]
+    structure, new = CutDetector(lambda a, b: pair_change(thumbs[a], thumbs[b]), len(frames)).scores(case.cut)
+    assert not structure.cut and new.cut, "premise: only the new-content measure finds this cut"
+    return frames, case.cut
+
+
+@pytest.fixture(params=["same_layout", "other_characters"])
+def shots(request):
+    return request.getfixturevalue(request.param)
+
+
+def test_premise_the_old_ssim_test_missed_these_cuts(shots):
+    frames, cut = shots
     a, b = (thumbnail(torch.from_numpy(np.ascontiguousarray(frames[i]))[None]) for i in (cut, cut + 1))
     assert ssim_small(a, b) >= 0.3
 
@@ -39,8 +62,8 @@ def _blend(out: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize("mode", ["plain", "forward", "drba"])
-def test_outputs_around_a_same_layout_cut_show_one_shot(same_layout, mode):
-    frames, cut = same_layout
+def test_outputs_around_the_cut_show_one_shot(shots, mode):
+    frames, cut = shots
     src = clip_from_arrays(frames)
     out = vsafi.interpolate(src, fps=FPS, mode=mode, device="cpu")
     marked = []
@@ -57,7 +80,7 @@ def test_outputs_around_a_same_layout_cut_show_one_shot(same_layout, mode):
     assert len(marked) == 1
 
 
-def test_seek_equals_playback_with_the_contrast_test(same_layout):
-    frames, _ = same_layout
+def test_seek_equals_playback_with_the_contrast_test(shots):
+    frames, _ = shots
     assert_seek_equals_playback(clip_from_arrays(frames, fmt=vs.YUV420P8), fps=FPS, mode="forward", device="cpu",
                                 evict=True)

@@ -18,7 +18,8 @@ import vapoursynth as vs
 from .cadence import analysis_image
 from .engine.convert import FrameFormat, frame_to_gray, frame_to_tensor
 from .engine.modes import BLOCK, block_passes, measure_range
-from .engine.scenecut import CUT_REACH, DEFAULT_RATIO, ContrastCuts, CutScore, cut_test, pair_difference, thumbnail
+from .engine.scenecut import (CUT_REACH, DEFAULT_RATIO, Change, CutDetector, CutScore, CutThumbs, cut_test, cut_thumbs,
+                              pair_change)
 from .timing.timemap import as_fraction, output_length, source_time
 
 __all__ = ["Analysis", "analyze", "plot_analysis"]
@@ -35,7 +36,7 @@ class Analysis:
     scene_starts: list[int]
     passes: list[int]
     taus: list[Fraction] = field(repr=False)
-    cut_scores: list[CutScore] = field(default_factory=list, repr=False)
+    cut_scores: list[tuple[CutScore, CutScore]] = field(default_factory=list, repr=False)
 
     def runs(self) -> list[tuple[int, int, int]]:
         """(first frame, last frame, N) for every run of equal forward passes."""
@@ -57,25 +58,26 @@ class Analysis:
         return "\n".join(lines)
 
     def score_table(self) -> str:
-        """One line per pair: its change, the motion around it, their ratio, what a cut needed
-        there, and the verdict (CUT; 'returns' where a change large enough came back)."""
+        """One line per pair and measure (structure, new content): its change, the motion around
+        it and what a cut needed there; then the verdict (CUT; 'returns' where a change large
+        enough came back, as a flash does)."""
         starts = set(self.scene_starts)
-        lines = ["pair           change  around   ratio  needed"]
-        for i, sc in enumerate(self.cut_scores):
-            ratio = "inf" if sc.around == 0 else f"{sc.ratio:7.2f}"
-            verdict = "  CUT" if i + 1 in starts else ("  returns (flash?)" if sc.returned else "")
-            lines.append(f"{i:6d}-{i + 1:<6d} {sc.change:7.3f} {sc.around:7.3f} {ratio:>7s} {sc.needed:7.3f}{verdict}")
+        lines = ["pair           structure: change  around  needed   new content: change  around  needed"]
+        for i, (st, nc) in enumerate(self.cut_scores):
+            verdict = "  CUT" if i + 1 in starts else ("  returns (flash?)" if st.returned or nc.returned else "")
+            lines.append(f"{i:6d}-{i + 1:<6d} {st.change:17.3f} {st.around:7.3f} {st.needed:7.3f} "
+                         f"{nc.change:21.3f} {nc.around:7.3f} {nc.needed:7.3f}{verdict}")
         return "\n".join(lines)
 
 
 class _ScoredCuts:
     """The contrast test's verdicts, read from the scores ``analyze`` has already recorded."""
 
-    def __init__(self, scores: list[CutScore]) -> None:
+    def __init__(self, scores: list[tuple[CutScore, CutScore]]) -> None:
         self.scores = scores
 
     def is_cut(self, i: int) -> bool:
-        return self.scores[i].cut
+        return any(sc.cut for sc in self.scores[i])
 
 
 def analyze(clip: vs.VideoNode, *, scene_ratio: float | None = DEFAULT_RATIO, scenes: Sequence[int] | None = None,
@@ -92,22 +94,22 @@ def analyze(clip: vs.VideoNode, *, scene_ratio: float | None = DEFAULT_RATIO, sc
     fps_src = Fraction(clip.fps.numerator, clip.fps.denominator) if clip.fps.numerator else Fraction(24000, 1001)
     fps_out = as_fraction(fps) if fps is not None else fps_src * as_fraction(factor if factor is not None else 2)
     grays: dict[int, np.ndarray] = {}
-    thumbs: dict[int, torch.Tensor] = {}
+    thumbs: dict[int, CutThumbs] = {}
     props: dict[int, dict] = {}
 
-    adjacent: dict[int, float] = {}
+    adjacent: dict[int, Change] = {}
 
-    def diff(a: int, b: int) -> float:
+    def change(a: int, b: int) -> Change:
         if b != a + 1:
-            return pair_difference(thumbs[a], thumbs[b])
+            return pair_change(thumbs[a], thumbs[b])
         if a not in adjacent:
-            adjacent[a] = pair_difference(thumbs[a], thumbs[b])
+            adjacent[a] = pair_change(thumbs[a], thumbs[b])
         return adjacent[a]
 
     # Every pair is scored for the report (with the default ratio where detection is off); the
     # verdict the filter would use is read from that score, not computed again.
-    contrast = ContrastCuts(diff, n, scene_ratio or DEFAULT_RATIO)
-    scores: list[CutScore] = []
+    contrast = CutDetector(change, n, scene_ratio or DEFAULT_RATIO)
+    scores: list[tuple[CutScore, CutScore]] = []
     decide = cut_test(scenes, props.__getitem__, None if scene_ratio is None else _ScoredCuts(scores))
     cuts: list[bool] = []
     diffs = [0.0]
@@ -115,14 +117,14 @@ def analyze(clip: vs.VideoNode, *, scene_ratio: float | None = DEFAULT_RATIO, sc
     block, blocks = 0, -(-n // BLOCK)
     for i, frame in enumerate(clip.frames(close=True)):
         grays[i] = analysis_image(frame_to_gray(frame, fmt))
-        thumbs[i] = thumbnail(frame_to_tensor(frame, fmt, torch.device("cpu")))
+        thumbs[i] = cut_thumbs(frame_to_tensor(frame, fmt, torch.device("cpu")))
         props[i] = dict(frame.props)
         if i:
             diffs.append(float(np.abs(grays[i] - grays[i - 1]).mean()))
         # Pair p reads frames up to p + 1 + CUT_REACH; decide each as soon as they are in.
         while len(cuts) < n - 1 and (len(cuts) + 1 + CUT_REACH <= i or i == n - 1):
             p = len(cuts)
-            scores.append(contrast.score(p))
+            scores.append(contrast.scores(p))
             cuts.append(decide(p))
         oldest = len(cuts) - CUT_REACH - 1
         for k in [k for k in thumbs if k < oldest]:
@@ -161,8 +163,10 @@ def plot_analysis(report: Analysis, path: Path) -> None:
     ax1.set_ylabel("difference")
     ax1.set_title("cuts (red) and cadence runs (grey ones, blue twos, green threes, pink fours)")
     pairs = np.arange(len(report.cut_scores)) + 0.5
-    ax3.plot(pairs, [sc.change for sc in report.cut_scores], lw=0.8, label="change of the pair")
-    ax3.plot(pairs, [sc.needed for sc in report.cut_scores], lw=0.8, label="needed for a cut (motion around)")
+    for k, (name, colour) in enumerate((("structure", "tab:blue"), ("new content", "tab:orange"))):
+        ax3.plot(pairs, [sc[k].change for sc in report.cut_scores], lw=0.8, color=colour, label=f"{name}: change")
+        ax3.plot(pairs, [sc[k].needed for sc in report.cut_scores], lw=0.8, ls="--", color=colour,
+                 label=f"{name}: needed for a cut")
     for s in report.scene_starts[1:]:
         ax3.axvline(s - 0.5, color="red", lw=0.8)
     ax3.set_ylabel("cut score")

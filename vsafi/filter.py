@@ -19,7 +19,7 @@ from .engine.backend import get_backend
 from .engine.cache import OnceCache
 from .engine.convert import FrameFormat, tensor_to_frame
 from .engine.render import Frames, Renderer
-from .engine.scenecut import CUT_REACH, DEFAULT_RATIO, ContrastCuts, cut_test
+from .engine.scenecut import CUT_REACH, DEFAULT_RATIO, CutDetector, cut_test
 from .engine.modes import BLOCK, make_mode
 from .hostmem import hold_mmap_threshold
 from .timing.plan import Interp
@@ -131,8 +131,9 @@ def interpolate(
         on twos/threes) or ``drba`` (distance-ratio adjuster: smooths linear motion, keeps rhythm).
     :param model: ``rife``, ``gmfss`` or ``gmfss_union``.
     :param n_forward: midpoint passes for ``forward``; None measures the cadence per scene.
-    :param scene_ratio: a pair is a cut where its change is at least this many times the
-        motion around it (lower finds more cuts; None disables detection).
+    :param scene_ratio: a pair is a cut where a measure of its change (structure, new content)
+        is at least this many times the same measure around it (lower finds more cuts; None
+        disables detection).
     :param scenes: first frame of each new scene; overrides detection and props.
     :param scale: flow resolution (0.25, 0.5 or 1.0; 0.5 suits 4K).
     :param src_fps: source rate for clips whose fps is 0 (mpv: ``container_fps``).
@@ -194,8 +195,8 @@ def interpolate(
     dur_num, dur_den = fps_out.denominator, fps_out.numerator
 
     def decider(frames: Frames) -> Callable[[int], bool]:
-        detector = None if scene_ratio is None else ContrastCuts(
-            lambda a, b: renderer.difference(a, b, frames), n_src, scene_ratio)
+        detector = None if scene_ratio is None else CutDetector(
+            lambda a, b: renderer.change(a, b, frames), n_src, scene_ratio)
         decide = cut_test(scenes, lambda i: frames[i].props, detector)
         return lambda i: renderer.cut(i, decide)
 

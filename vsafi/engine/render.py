@@ -1,7 +1,7 @@
 """Execute plans with a model, caching every intermediate by deterministic source-index keys.
 
-Keys: ('src', i) padded source tensor, ('ana', i) small gray image for cadence, ('thumb', i) scene-cut thumbnail,
-('diff', i) cut-test difference of F[i] and F[i+1], ('cut', i) SC(i),
+Keys: ('src', i) padded source tensor, ('ana', i) small gray image for cadence, ('thumb', i) scene-cut thumbnails,
+('diff', i) cut-test change of F[i] and F[i+1], ('cut', i) SC(i),
 ('pair', a, b) pair work between two nodes, ('node', l, i) forward-dedup pyramid node.
 A value depends only on its key, never on which output frame asked first, so seeking gives the
 same pictures as playback.
@@ -20,7 +20,7 @@ from .backend import Backend, Canvas
 from .cache import OnceCache
 from ..cadence import analysis_image
 from .convert import FrameFormat, frame_to_gray, frame_to_tensor
-from .scenecut import pair_difference, thumbnail
+from .scenecut import Change, CutThumbs, cut_thumbs, pair_change
 
 __all__ = ["Renderer", "Frames"]
 
@@ -47,16 +47,17 @@ class Renderer:
 
         return self.cache.get(("src", i), make)
 
-    def thumb(self, i: int, frames: Frames) -> torch.Tensor:
-        """32x32 thumbnail of the source frame itself (not the canvas), so cuts never depend on the model."""
-        return self.cache.get(("thumb", i), lambda: thumbnail(frame_to_tensor(frames[i], self.fmt, self.backend.device)))
+    def thumb(self, i: int, frames: Frames) -> CutThumbs:
+        """Cut-test thumbnails of the source frame itself (not the canvas), so cuts never depend on the model."""
+        return self.cache.get(("thumb", i),
+                              lambda: cut_thumbs(frame_to_tensor(frames[i], self.fmt, self.backend.device)))
 
-    def difference(self, a: int, b: int, frames: Frames) -> float:
-        """Cut-test difference of frames a < b (:func:`pair_difference`); neighbours' differences
-        are read by several cut decisions, so those are cached."""
+    def change(self, a: int, b: int, frames: Frames) -> Change:
+        """Cut-test change of frames a < b (:func:`pair_change`); neighbours' changes are read by
+        several cut decisions, so those are cached."""
         if b != a + 1:
-            return pair_difference(self.thumb(a, frames), self.thumb(b, frames))
-        return self.cache.get(("diff", a), lambda: pair_difference(self.thumb(a, frames), self.thumb(b, frames)))
+            return pair_change(self.thumb(a, frames), self.thumb(b, frames))
+        return self.cache.get(("diff", a), lambda: pair_change(self.thumb(a, frames), self.thumb(b, frames)))
 
     def analysis(self, i: int, frames: Frames):
         """Small gray image of frame i for cadence measurement (cached)."""
