@@ -11,7 +11,7 @@ a pair's change with the same measure around it: how much the picture's structur
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Callable, NamedTuple, Protocol, Sequence
 
 import torch
@@ -156,15 +156,24 @@ def cut_thumbs(rgb: torch.Tensor) -> CutThumbs:
     return CutThumbs(thumbnail(rgb), wide_thumbnail(rgb))
 
 
-class Change(NamedTuple):
-    """The two measures of how much a pair of frames differs (see :class:`CutDetector`)."""
+class Change:
+    """The two measures of how much a pair of frames differs (see :class:`CutDetector`), each
+    computed when first read: a comparison across a possible cut needs only its own measure."""
 
-    structure: float
-    new: float
+    def __init__(self, a: CutThumbs, b: CutThumbs) -> None:
+        self._a, self._b = a, b
+
+    @cached_property
+    def structure(self) -> float:
+        return pair_difference(self._a.square, self._b.square)
+
+    @cached_property
+    def new(self) -> float:
+        return new_content(self._a.wide, self._b.wide)
 
 
 def pair_change(a: CutThumbs, b: CutThumbs) -> Change:
-    return Change(pair_difference(a.square, b.square), new_content(a.wide, b.wide))
+    return Change(a, b)
 
 
 class CutSource(Protocol):
