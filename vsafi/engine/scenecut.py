@@ -23,8 +23,7 @@ __all__ = ["ssim_small", "ssim_batch", "thumbnail", "wide_thumbnail", "CutThumbs
            "pair_change", "new_content", "CutSource", "ListCuts", "PropCuts", "CutScore", "ContrastCuts",
            "CutDetector", "pair_difference", "CONTEXT", "CUT_REACH", "RETURN_SPAN", "DEFAULT_RATIO", "DEFAULT_HARD",
            "MIN_CUT_DIFFERENCE", "WIDE_SIZE", "SEARCH", "MATCH_BLOCK", "NEW_BLOCK_ERROR", "NEW_FLOOR", "NEW_HARD",
-           "NEW_ACROSS",
-           "combine", "cut_test"]
+           "NEW_ACROSS", "combine", "cut_test"]
 
 _SIZE = 32
 _WINDOW = 11
@@ -51,8 +50,9 @@ def ssim_small(a: torch.Tensor, b: torch.Tensor) -> float:
     return float(ssim_batch(a, b)[0])
 
 
-def _ssim_map(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Per-pixel SSIM of (N, 3, 32, 32) thumbnails, (N, 3, 32, 32): the window spans C×H×W."""
+def ssim_batch(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """SSIM of each pair of (N, 3, 32, 32) thumbnails, as in :func:`ssim_small`; shape (N,).
+    The window spans C×H×W."""
     kernels = _gauss(a.device)
     pad = _WINDOW // 2
 
@@ -69,12 +69,8 @@ def _ssim_map(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     s_bb = blur(b * b) - mu_b**2
     s_ab = blur(a * b) - mu_a * mu_b
     c1, c2 = 0.01**2, 0.03**2
-    return ((2 * mu_a * mu_b + c1) * (2 * s_ab + c2)) / ((mu_a**2 + mu_b**2 + c1) * (s_aa + s_bb + c2))
-
-
-def ssim_batch(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """SSIM of each pair of (N, 3, 32, 32) thumbnails, as in :func:`ssim_small`; shape (N,)."""
-    return _ssim_map(a, b).flatten(1).mean(1)
+    ssim = ((2 * mu_a * mu_b + c1) * (2 * s_ab + c2)) / ((mu_a**2 + mu_b**2 + c1) * (s_aa + s_bb + c2))
+    return ssim.flatten(1).mean(1)
 
 
 #: A thumbnail whose every channel varies less than this (std, of 1.0) is a flat colour
@@ -219,10 +215,6 @@ class CutScore:
     around: float
     needed: float
     cut: bool
-
-    @property
-    def ratio(self) -> float:
-        return self.change / self.around if self.around > 0 else float("inf")
 
     @property
     def returned(self) -> bool:
