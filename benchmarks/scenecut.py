@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from vsafi.engine.scenecut import DEFAULT_RATIO, Change, CutDetector, cut_thumbs, pair_change, ssim_small
+from vsafi.cuts import DEFAULT_RATIO, Change, CutDetector, cut_thumbs, pair_change, ssim_small
 from vsafi.hostmem import hold_mmap_threshold
 from vsafi.synthetic_shots import CutCase, cut_cases, event_cases
 

@@ -19,7 +19,10 @@ import torch
 import vapoursynth as vs
 
 import vsafi
-from vsafi.engine.backend import get_backend
+from vsafi.engine.backends import get_backend
+from vsafi.engine.canvas import Canvas
+from vsafi.models.registry import MODELS
+from vsafi.modes import MODES
 from vsafi.synthetic import demo_clip, to_vs_clip
 
 
@@ -44,12 +47,11 @@ def per_frame(src, model: str, mode: str, frames: int, device: str | None) -> tu
 def pair_reuse_ratio(model: str, h: int, w: int, device: str | None, repeats: int = 3) -> tuple[float, float]:
     """(seconds of pair work, seconds of time work) of one GMFSS step at this size."""
     backend = get_backend(model, device=device)
-    canvas = backend.canvas(h, w)
-    ph, pw = canvas.padded
+    ph, pw = Canvas(h, w, backend.unit, backend.canvas_mode).padded
     a = torch.rand(1, 3, ph, pw, device=backend.device, dtype=backend.dtype)
     b = torch.rand(1, 3, ph, pw, device=backend.device, dtype=backend.dtype)
     state = backend.pair(a, b)
-    backend.synth(a, b, state, 0.5)
+    backend.synth(state, 0.5)
     _sync(device)
     t0 = time.perf_counter()
     for _ in range(repeats):
@@ -57,7 +59,7 @@ def pair_reuse_ratio(model: str, h: int, w: int, device: str | None, repeats: in
     _sync(device)
     t1 = time.perf_counter()
     for _ in range(repeats):
-        backend.synth(a, b, state, 0.5)
+        backend.synth(state, 0.5)
     _sync(device)
     t2 = time.perf_counter()
     return (t1 - t0) / repeats, (t2 - t1) / repeats
@@ -67,8 +69,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", default="480x272", help="WxH")
     p.add_argument("--frames", type=int, default=30, help="output frames timed per run")
-    p.add_argument("--models", default="rife,gmfss,gmfss_union")
-    p.add_argument("--modes", default="plain,forward,drba")
+    p.add_argument("--models", default=",".join(MODELS))
+    p.add_argument("--modes", default=",".join(MODES))
     p.add_argument("--device", default=None)
     args = p.parse_args()
     w, h = map(int, args.size.split("x"))
@@ -84,7 +86,7 @@ def main() -> None:
             spf, calls = per_frame(src, model, mode, args.frames, device)
             print(f"{model:12s} {mode:8s} {spf:9.3f} {1 / spf:7.2f} {calls:12d}")
     for model in args.models.split(","):
-        if model == "rife":
+        if not get_backend(model, device=device).caches_pairs:
             continue
         pair_s, time_s = pair_reuse_ratio(model, h, w, device)
         naive = pair_s + time_s

@@ -25,10 +25,10 @@ import vapoursynth as vs
 
 import vsafi
 from vsafi.synthetic import AnimeClip, cadence_scene, to_vs_clip
-from vsafi.weights import MODEL_FILES, find_weights_dir
+from vsafi.models.registry import MODELS
+from vsafi.modes import MODES
+from vsafi.weights import find_weights_dir
 
-MODES = ("plain", "forward", "drba")
-MODELS = tuple(MODEL_FILES)
 PROPS = ("vsafi_time", "vsafi_plan", "vsafi_n_forward", "_SceneChangePrev", "_SceneChangeNext")
 
 

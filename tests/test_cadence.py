@@ -1,4 +1,4 @@
-"""Auto-N cadence measurement on synthetic anime with known holds."""
+"""Auto-N cadence measurement (docs/forward.md §7–8) on synthetic anime with known holds."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from vsafi.cadence import analysis_image, cadence_votes, measure_cadence
+from vsafi.modes.forward.cadence import analysis_image, cadence_votes, measure_cadence
 from vsafi.synthetic import Actor, AnimeClip, FILLS, Scene, cadence_scene, mixed_scene
 
 SMALL = (128, 72)

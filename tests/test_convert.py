@@ -1,4 +1,5 @@
-"""Frame <-> tensor conversion: round trips, zimg agreement, chroma siting, matrices, sparse resampling."""
+"""Frame <-> tensor conversion (docs/canvas.md §5): round trips, zimg agreement, chroma siting,
+matrices, sparse resampling."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 import torch
 import vapoursynth as vs
 
-from vsafi.engine.convert import FrameFormat, frame_to_gray, frame_to_tensor, resample, resample_taps, tensor_to_frame
+from vsafi.frames import FrameFormat, frame_to_gray, frame_to_tensor, resample, resample_taps, tensor_to_frame
 
 core = vs.core
 CPU = torch.device("cpu")

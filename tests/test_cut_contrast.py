@@ -1,4 +1,5 @@
-"""The filter's cut test on synthetic shots: what it must find and what it must leave alone.
+"""The filter's cut test (docs/cuts.md) on synthetic shots: what it must find and what it must
+leave alone.
 
 Its rates over many shots are the cut benchmark's business (benchmarks/scenecut.py,
 benchmarks/RESULTS.md); these are the cases each measure exists for.
@@ -11,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from vsafi.engine.scenecut import (MIN_CUT_DIFFERENCE, NEW_FLOOR, SEARCH, WIDE_SIZE, CutDetector, cut_thumbs,
+from vsafi.cuts import (MIN_CUT_DIFFERENCE, NEW_FLOOR, SEARCH, WIDE_SIZE, CutDetector, cut_thumbs,
                                    new_content, pair_change, pair_difference, ssim_small, thumbnail, wide_thumbnail)
 from vsafi.synthetic_shots import ShotStyle, cut_cases, event_cases, render_shot
 

@@ -1,4 +1,5 @@
-"""DRBA: the distance-ratio map on hand-made flows, then the mode end to end on synthetic clips.
+"""DRBA (docs/drba.md): the distance-ratio map on hand-made flows, then the mode end to end on
+synthetic clips.
 
 Centroids are measured on the actors' flat fill colour, in pixels; "drawing step" is how far an
 actor jumps between two of its drawings.
@@ -16,25 +17,18 @@ import vapoursynth as vs
 
 import vsafi
 from conftest import assert_seek_equals_playback, needs_weights, rgb_of
-from vsafi.engine.backend import get_backend
+from vsafi.engine.backends import get_backend
 from vsafi.engine.cache import OnceCache
-from vsafi.engine.convert import FrameFormat
-from vsafi.engine.drba import (
-    DrbaMode,
-    distance_ratio,
-    endpoint_flow,
-    keep_where_still,
-    neighbour_time,
-    output_grid_time,
-    step_time,
-    swap_pair,
-    unchanged,
-)
-from vsafi.engine.drba import SIDE_DOMINANCE
 from vsafi.engine.render import Renderer
+from vsafi.frames import FrameWindow, FrameFormat
 from vsafi.models.gmfss import prefer_near_side
+from vsafi.models.gmfss_backend import swap_pair
+from vsafi.models.grids import endpoint_flow, neighbour_time, output_grid_time
+from vsafi.modes.drba.mode import SIDE_DOMINANCE, DrbaMode
+from vsafi.modes.drba.plan import DrbaStep
+from vsafi.modes.drba.ratio import distance_ratio, keep_where_still, step_time, unchanged
 from vsafi.synthetic import FILLS, Actor, AnimeClip, Scene, cadence_scene, centroid_of_colour, to_vs_clip
-from vsafi.timing.plan import DrbaStep, Interp
+from vsafi.timing.plan import Interp
 
 core = vs.core
 
@@ -283,11 +277,11 @@ def play(mode: DrbaMode, renderer: Renderer, src: vs.VideoNode, order) -> dict[i
     """Render outputs in ``order`` the way the filter does, without VapourSynth threads."""
     out = {}
     for j in order:
-        frames = {i: src.get_frame(i) for i in mode.window(j)}
-        plan = mode.plan(j, lambda i: False, renderer, frames)
+        job = renderer.job(FrameWindow({i: src.get_frame(i) for i in mode.window(j)}, FrameFormat.of(src)))
+        plan = mode.plan(j, lambda i: False, job)
         if isinstance(plan, Interp) and plan.b is None:
             continue
-        out[j] = mode.render(plan, renderer, frames)
+        out[j] = mode.render(plan, job)
     return out
 
 
@@ -299,20 +293,20 @@ def test_one_flow_pass_per_source_pair_and_seek_equals_playback():
     backend = get_backend("rife", device="cpu")
     mode = DrbaMode(ratio, n, "standard")
     n_out = math.ceil(n * ratio)
-    plans = [mode.plan(j, lambda i: False, None, {}) for j in range(n_out)]
+    plans = [mode.plan(j, lambda i: False, None) for j in range(n_out)]
     steps = [p for p in plans if isinstance(p, DrbaStep)]
     renders = [p for p in plans if not (isinstance(p, Interp) and p.b is None)]
 
-    renderer = Renderer(backend, FrameFormat.of(src), OnceCache(1 << 30))
+    renderer = Renderer(backend, src.height, src.width, OnceCache(1 << 30))
     calls = backend.calls
     played = play(mode, renderer, src, range(n_out))
     stats = renderer.cache.stats
-    assert stats["drba_flow"] == n - 1, stats
+    assert stats["flows"] == n - 1, stats
     assert stats["drm"] == len({p.center for p in steps}) == n - 2, stats
     assert backend.calls - calls == (n - 1) + len(renders)
     assert all(out.shape == (1, 3, 64, 128) and out.dtype == torch.float32 for out in played.values())
 
-    cold = Renderer(backend, FrameFormat.of(src), OnceCache(1 << 30))
+    cold = Renderer(backend, src.height, src.width, OnceCache(1 << 30))
     seeked = play(mode, cold, src, reversed(range(n_out)))
     assert seeked.keys() == played.keys()
     assert all(torch.equal(seeked[j], played[j]) for j in played), "seek order changed a picture"

@@ -11,7 +11,7 @@ import vapoursynth as vs
 
 import vsafi
 from conftest import FIXTURES, clip_from_arrays, needs_weights, rgb_of
-from vsafi.engine.backend import get_backend
+from vsafi.engine.backends import get_backend
 from vsafi.synthetic import AnimeClip, cadence_scene, to_vs_clip
 
 
@@ -59,7 +59,9 @@ def test_forward_with_gmfss_reuses_pairs_across_pyramid_levels():
 
 @needs_weights("gmfss")
 def test_canvas_off_the_unit_resizes_for_gmfss_and_pads_for_rife():
-    from vsafi.engine.backend import Canvas
+    from vsafi.engine.canvas import Canvas
+    from vsafi.engine.render import Renderer
+    from vsafi.engine.cache import OnceCache
 
     x = torch.rand(1, 3, 70, 90)
     for mode in ("replicate", "resize"):
@@ -69,5 +71,5 @@ def test_canvas_off_the_unit_resizes_for_gmfss_and_pads_for_rife():
     assert torch.equal(Canvas(70, 90, 64, "replicate").crop(Canvas(70, 90, 64, "replicate").pad(x)), x)
     on_unit = torch.rand(1, 3, 128, 64)
     assert Canvas(128, 64, 64, "resize").pad(on_unit) is on_unit
-    assert get_backend("gmfss", device="cpu").canvas(70, 90).mode == "resize"
-    assert get_backend("rife", device="cpu").canvas(70, 90).mode == "replicate"
+    assert Renderer(get_backend("gmfss", device="cpu"), 70, 90, OnceCache(1)).canvas.mode == "resize"
+    assert Renderer(get_backend("rife", device="cpu"), 70, 90, OnceCache(1)).canvas.mode == "replicate"

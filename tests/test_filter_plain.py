@@ -159,7 +159,7 @@ def test_mpv_video_in_like_clip_costs_nothing_up_front(mode):
 
 
 def test_model_failure_is_a_clear_vs_error(monkeypatch):
-    from vsafi.engine.backend import get_backend
+    from vsafi.engine.backends import get_backend
 
     backend = get_backend("rife", device="cpu")
 

@@ -1,5 +1,6 @@
-"""Mode forward through the public filter: held drawings become even motion, seeking is exact,
-on-ones scenes are left alone, and the model runs no more often than the pyramid needs."""
+"""Mode forward (docs/forward.md) through the public filter: held drawings become even motion,
+seeking is exact, on-ones scenes are left alone, and the model runs no more often than the
+pyramid needs."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import vapoursynth as vs
 
 import vsafi
 from conftest import assert_seek_equals_playback, needs_weights, planes, rgb_of
-from vsafi.engine.backend import get_backend
+from vsafi.engine.backends import get_backend
+from vsafi.modes.forward.plan import forward_plan
 from vsafi.synthetic import AnimeClip, cadence_scene, centroid_of_colour, mixed_scene, to_vs_clip
+from vsafi.timing.plan import Node
 
 pytestmark = needs_weights("rife")
 core = vs.core
@@ -124,10 +127,20 @@ def test_model_calls_sequential_and_cold_seek(n_forward):
     for j in range(out.num_frames):
         out.get_frame(j)
     calls = backend.calls - before
-    midpoints = sum(max(0, 20 - level) for level in range(1, n_forward + 1))
-    vfis = sum(1 for j in range(out.num_frames) if "VFI" in out.get_frame(j).props["vsafi_plan"])
-    assert calls == midpoints + vfis
-    assert midpoints <= n_forward * 20 and vfis <= out.num_frames
+    # What the plans need, from the plan arithmetic alone: every pyramid node they name (and the
+    # nodes those are made of) once, plus one synthesis per output between two nodes.
+    plans = [forward_plan(j, FPS_60 / NTSC, 20, n_forward, lambda i: False) for j in range(out.num_frames)]
+    assert [str(p) for p in plans] == [out.get_frame(j).props["vsafi_plan"] for j in range(out.num_frames)]
+    nodes, todo = set(), [x for p in plans for x in (p.a, p.b) if x is not None and x.level > 0]
+    while todo:
+        node = todo.pop()
+        if node not in nodes:
+            nodes.add(node)
+            todo += [x for x in (Node(node.level - 1, node.index), Node(node.level - 1, node.index + 1)) if x.level]
+    vfis = sum(p.b is not None for p in plans)
+    assert calls == len(nodes) + vfis
+    # With no cut the outputs walk every level of the pyramid, so all of its nodes are made.
+    assert len(nodes) == sum(20 - level for level in range(1, n_forward + 1))
 
     for j in (22, 25, 31):
         cold = vsafi.interpolate(src, **kw)

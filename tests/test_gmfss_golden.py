@@ -1,4 +1,4 @@
-"""GMFlow / GMFSS base and union against the upstream reference tensors (fixtures README §4, §5, §7).
+"""GMFlow / GMFSS base and union against the upstream reference tensors (docs/fixtures.md §4, §5, §7).
 
 Module level, CPU, float32, fed exactly the tensors the fixtures describe: pair ``a_256x448``
 raw, pair ``b_270x480`` bilinearly resized to 320x512 and the output resized back.
@@ -104,7 +104,7 @@ def outputs(models, states) -> dict[tuple[str, str, str], torch.Tensor]:
 
 
 def _assert_frame_close(actual: np.ndarray, expected: np.ndarray, what: str) -> None:
-    """Fixtures README §7: mean abs < 5e-6, 99.99th percentile < 5e-4, max abs < 5e-3."""
+    """docs/fixtures.md §7: mean abs < 5e-6, 99.99th percentile < 5e-4, max abs < 5e-3."""
     diff = np.abs(actual.astype(np.float64) - expected)
     mean, p9999, peak = diff.mean(), np.percentile(diff, 99.99), diff.max()
     summary = f"{what}: mean {mean:.2e}, p99.99 {p9999:.2e}, max {peak:.2e}"

@@ -1,4 +1,4 @@
-"""IFNet v4.6 against the upstream golden outputs (fixtures README §3, §5, §7), CPU float32.
+"""IFNet v4.6 against the upstream golden outputs (docs/fixtures.md §3, §5, §7), CPU float32.
 
 Each case feeds the module exactly the tensors the fixtures were made from: pair a raw,
 pair b zero-padded right/bottom to 288×480 (or replicate-padded for the variant), output

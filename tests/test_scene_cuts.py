@@ -1,4 +1,5 @@
-"""Cuts between shots that look alike are found by the filter, so no output blends two shots.
+"""Cuts between shots that look alike are found by the filter, so no output blends two shots
+(docs/cuts.md §5, §9).
 
 Two cases the old pairwise SSIM test missed: the same layout in another palette, and the same
 framing of the same background with only the characters changed (which the structure measure
@@ -16,7 +17,7 @@ import vapoursynth as vs
 
 import vsafi
 from conftest import assert_seek_equals_playback, clip_from_arrays, needs_weights, rgb_of
-from vsafi.engine.scenecut import CutDetector, cut_thumbs, pair_change, ssim_small, thumbnail
+from vsafi.cuts import CutDetector, cut_thumbs, pair_change, ssim_small, thumbnail
 from vsafi.synthetic_shots import ShotStyle, cut_cases, shot_pair_case
 
 pytestmark = needs_weights("rife")

@@ -1,4 +1,5 @@
-"""Timing layer alone: exact time maps, scene bookkeeping and the plans of plain / forward / drba.
+"""Timing layer alone (docs/timing.md): exact time maps, scene bookkeeping and the plans of
+plain / forward / drba.
 
 Source frames are numbers (an actor's drawn position). Plans are evaluated with an ideal VFI,
 a linear blend VFI(a, b, t) = (1−t)·a + t·b, and pyramid nodes with the same blend at t = 1/2,
@@ -13,23 +14,18 @@ from fractions import Fraction as Fr
 
 import pytest
 
+from vsafi.modes.drba.plan import DrbaStep, drba_plan, drba_window
+from vsafi.modes.forward.plan import forward_plan, forward_region, forward_window
+from vsafi.modes.plain.plan import plain_plan, plain_window
 from vsafi.timing import (
-    DrbaStep,
     Interp,
     Node,
     as_fraction,
     cut_test_from_set,
     cuts_from_scene_starts,
-    drba_plan,
-    drba_window,
-    forward_plan,
-    forward_region,
-    forward_window,
     last_output_before,
     output_length,
     phase_offset,
-    plain_plan,
-    plain_window,
     scene_bounds,
     source_time,
 )
@@ -115,7 +111,7 @@ def forward_time(j: int, ratio: Fr, n: int, phase: str) -> Fr:
 
 
 def reference_forward(j: int, ratio: Fr, n: int, N: int, cuts, phase: str) -> Interp:
-    """DESIGN §5 forward, written directly with the true scene bounds of the whole clip."""
+    """docs/forward.md §5, written directly with the true scene bounds of the whole clip."""
     tau = forward_time(j, ratio, n, phase)
     S, E = scene_index(n, cuts)[math.floor(tau)]
     if S == E:
@@ -417,7 +413,7 @@ def test_forward_edge_layouts():
 
 @pytest.mark.parametrize("N", range(5))
 def test_forward_cold_seek_cost(N):
-    """A body output between two apexes needs N(N+3)/2 midpoints (DESIGN §5)."""
+    """A body output between two apexes needs N(N+3)/2 midpoints (docs/forward.md §5.6)."""
     ratio, n = Fr(5, 2), 40
     for j in body_outputs(ratio, n, N):
         plan = forward_plan(j, ratio, n, N, CutLog())

@@ -15,11 +15,11 @@ import numpy as np
 import torch
 import vapoursynth as vs
 
-from .cadence import analysis_image
-from .engine.convert import FrameFormat, frame_to_gray, frame_to_tensor
-from .engine.modes import BLOCK, block_passes, measure_range
-from .engine.scenecut import (CUT_REACH, DEFAULT_RATIO, Change, CutDetector, CutScore, CutThumbs, cut_test, cut_thumbs,
-                              pair_change)
+from .cuts import (CUT_REACH, DEFAULT_RATIO, Change, CutDetector, CutScore, CutThumbs, change_reader, cut_test,
+                   cut_thumbs)
+from .frames import FrameFormat, frame_to_gray, frame_to_tensor
+from .modes.forward.blocks import BLOCK, block_passes, measure_range
+from .modes.forward.cadence import analysis_image
 from .timing.timemap import as_fraction, output_length, source_time
 
 __all__ = ["Analysis", "analyze", "plot_analysis"]
@@ -99,16 +99,14 @@ def analyze(clip: vs.VideoNode, *, scene_ratio: float | None = DEFAULT_RATIO, sc
 
     adjacent: dict[int, Change] = {}
 
-    def change(a: int, b: int) -> Change:
-        if b != a + 1:
-            return pair_change(thumbs[a], thumbs[b])
+    def remember(a: int, make) -> Change:
         if a not in adjacent:
-            adjacent[a] = pair_change(thumbs[a], thumbs[b])
+            adjacent[a] = make()
         return adjacent[a]
 
     # Every pair is scored for the report (with the default ratio where detection is off); the
     # verdict the filter would use is read from that score, not computed again.
-    contrast = CutDetector(change, n, scene_ratio or DEFAULT_RATIO)
+    contrast = CutDetector(change_reader(thumbs.__getitem__, remember), n, scene_ratio or DEFAULT_RATIO)
     scores: list[tuple[CutScore, CutScore]] = []
     decide = cut_test(scenes, props.__getitem__, None if scene_ratio is None else _ScoredCuts(scores))
     cuts: list[bool] = []

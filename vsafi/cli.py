@@ -17,7 +17,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
 
-from .engine.scenecut import DEFAULT_RATIO
+from .cuts import DEFAULT_RATIO
+from .models.registry import DEFAULT_MODEL, MODELS, SCALES
+from .modes import DEFAULT_MODE, MODES
 
 __all__ = ["main", "ffmpeg_exe", "encode_command", "encode"]
 
@@ -186,10 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-i", "--input", required=True, help="input video (any format bestsource reads)")
     p.add_argument("-o", "--output", required=True, help="output video (.mkv keeps subtitles)")
     _add_common(p)
-    p.add_argument("-m", "--model", default="rife", choices=["rife", "gmfss", "gmfss_union"])
-    p.add_argument("--mode", default="forward", choices=["forward", "drba", "plain"])
+    p.add_argument("-m", "--model", default=DEFAULT_MODEL, choices=list(MODELS),
+                   help="; ".join(f"{name}: {spec.summary}" for name, spec in MODELS.items()))
+    p.add_argument("--mode", default=DEFAULT_MODE, choices=list(MODES),
+                   help="; ".join(f"{name}: {spec.summary}" for name, spec in MODES.items()))
     p.add_argument("-nf", "--n-forward", type=int, default=None, help="forward passes (default: from cadence)")
-    p.add_argument("--scale", type=float, default=1.0, help="flow scale: 1.0, 0.5 (4K) or 0.25")
+    p.add_argument("--scale", type=float, default=1.0, choices=list(SCALES), help="flow scale: 1.0, 0.5 (4K) or 0.25")
     p.add_argument("--device", default=None, help="cuda, cuda:N or cpu (default: cuda when available)")
     p.add_argument("--precision", default=None, choices=["fp16", "fp32"])
     p.add_argument("--encoder", default="libx264", help="ffmpeg video encoder (default libx264)")

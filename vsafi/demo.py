@@ -16,6 +16,7 @@ import vapoursynth as vs
 
 from . import interpolate
 from .cli import encode, encode_command
+from .models.registry import DEFAULT_MODEL, MODELS
 from .synthetic import demo_clip, to_vs_clip
 
 core = vs.core
@@ -24,7 +25,7 @@ core = vs.core
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m vsafi.demo", description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=Path("demo"))
-    p.add_argument("--model", default="rife")
+    p.add_argument("--model", default=DEFAULT_MODEL, choices=list(MODELS))
     p.add_argument("--device", default=None)
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)

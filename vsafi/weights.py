@@ -23,25 +23,13 @@ import zipfile
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["MODEL_FILES", "manifest", "find_weights_dir", "weight_path", "install", "verify"]
+from .models.registry import MODELS, model_spec
+
+__all__ = ["manifest", "find_weights_dir", "weight_path", "install", "verify"]
 
 INSTALL_HINT = "python -m vsafi.weights install"
 
 _REPO_WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
-
-#: Files each model needs.
-MODEL_FILES: dict[str, tuple[str, ...]] = {
-    "rife": ("rife.pkl",),
-    "gmfss": ("flownet.pkl", "feat_base.pkl", "metric_base.pkl", "fusionnet_base.pkl"),
-    "gmfss_union": (
-        "flownet.pkl",
-        "feat_union.pkl",
-        "metric_union.pkl",
-        "fusionnet_union.pkl",
-        "rife.pkl",
-    ),
-}
-
 
 def _user_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -81,9 +69,10 @@ def find_weights_dir(model: str, weights: str | os.PathLike | None = None) -> Pa
 
     Raises ``FileNotFoundError`` naming the install command when none does.
     """
-    if model not in MODEL_FILES:
-        raise ValueError(f"vsafi: unknown model {model!r}; choose one of {', '.join(MODEL_FILES)}")
-    names = MODEL_FILES[model]
+    try:
+        names = model_spec(model).files
+    except ValueError:
+        raise ValueError(f"vsafi: unknown model {model!r}; choose one of {', '.join(MODELS)}") from None
     tried = _candidates(weights)
     for folder in tried:
         if all((folder / n).is_file() for n in names):

@@ -1,98 +1,106 @@
 """Execute plans with a model, caching every intermediate by deterministic source-index keys.
 
-Keys: ('src', i) padded source tensor, ('ana', i) small gray image for cadence, ('thumb', i) scene-cut thumbnails,
-('diff', i) cut-test change of F[i] and F[i+1], ('cut', i) SC(i),
-('pair', a, b) pair work between two nodes, ('node', l, i) forward-dedup pyramid node.
-A value depends only on its key, never on which output frame asked first, so seeking gives the
-same pictures as playback.
+Keys: ('src', i) source frame i on the canvas, ('pair', a, b) pair state of two nodes (for
+backends whose pair work is worth keeping), ('flows', i) endpoint flows of F[i] and F[i+1],
+('node', l, i) forward-dedup pyramid node. A value depends only on its key, never on which
+output frame asked first, so seeking gives the same pictures as playback.
+
+The engine never sees a VapourSynth frame: the filter hands each output's source frames over as
+a :class:`SourceFrames` (tensors, gray images and props by index).
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Callable, Mapping
+from typing import Any, Mapping, Protocol
 
+import numpy as np
 import torch
-import vapoursynth as vs
 
+from ..models.backend import Backend, TimeMap
 from ..timing.plan import Interp, Node
-from .backend import Backend, Canvas
 from .cache import OnceCache
-from ..cadence import analysis_image
-from .convert import FrameFormat, frame_to_gray, frame_to_tensor
-from .scenecut import Change, CutThumbs, cut_thumbs, pair_change
+from .canvas import Canvas
 
-__all__ = ["Renderer", "Frames"]
-
-Frames = Mapping[int, vs.VideoFrame]
+__all__ = ["SourceFrames", "Renderer", "Job"]
 
 _HALF = Fraction(1, 2)
 
 
-class Renderer:
-    """Per-filter state: the backend, the canvas of this clip and the cache."""
+class SourceFrames(Protocol):
+    """The source frames fetched for one output, by source index."""
 
-    def __init__(self, backend: Backend, fmt: FrameFormat, cache: OnceCache) -> None:
+    def rgb(self, i: int, device: torch.device) -> torch.Tensor:
+        """(1, 3, H, W) float32 RGB of frame i on ``device``, nominally in [0, 1]."""
+
+    def gray(self, i: int) -> np.ndarray:
+        """(H, W) float32 luma-like image of frame i, for analysis."""
+
+    def props(self, i: int) -> Mapping[str, Any]:
+        """Frame i's props (upstream scene-change marks)."""
+
+
+class Renderer:
+    """Per-filter state shared by every output: the backend, this clip's canvas and the cache."""
+
+    def __init__(self, backend: Backend, height: int, width: int, cache: OnceCache) -> None:
         self.backend = backend
-        self.fmt = fmt
-        self.canvas: Canvas = backend.canvas(fmt.height, fmt.width)
+        self.canvas = Canvas(height, width, backend.unit, backend.canvas_mode)
         self.cache = cache
 
-    def source(self, i: int, frames: Frames) -> torch.Tensor:
-        """Source frame i as RGB on the model canvas in the compute dtype (cached)."""
+    def job(self, frames: SourceFrames) -> "Job":
+        """The engine as one output sees it: this renderer bound to that output's source frames."""
+        return Job(self, frames)
+
+
+class Job:
+    """One output's access to the engine. Every method returns a cached value when there is one."""
+
+    def __init__(self, renderer: Renderer, frames: SourceFrames) -> None:
+        self.renderer = renderer
+        self.backend = renderer.backend
+        self.canvas = renderer.canvas
+        self.cache = renderer.cache
+        self.frames = frames
+
+    def source(self, i: int) -> torch.Tensor:
+        """Source frame i as RGB on the model canvas in the compute dtype."""
 
         def make() -> torch.Tensor:
-            x = frame_to_tensor(frames[i], self.fmt, self.backend.device)
+            x = self.frames.rgb(i, self.backend.device)
             return self.canvas.pad(x.clamp(0, 1)).to(self.backend.dtype).contiguous()
 
         return self.cache.get(("src", i), make)
 
-    def thumb(self, i: int, frames: Frames) -> CutThumbs:
-        """Cut-test thumbnails of the source frame itself (not the canvas), so cuts never depend on the model."""
-        return self.cache.get(("thumb", i),
-                              lambda: cut_thumbs(frame_to_tensor(frames[i], self.fmt, self.backend.device)))
-
-    def change(self, a: int, b: int, frames: Frames) -> Change:
-        """Cut-test change of frames a < b (:func:`pair_change`); neighbours' changes are read by
-        several cut decisions, so those are cached."""
-        if b != a + 1:
-            return pair_change(self.thumb(a, frames), self.thumb(b, frames))
-        return self.cache.get(("diff", a), lambda: pair_change(self.thumb(a, frames), self.thumb(b, frames)))
-
-    def analysis(self, i: int, frames: Frames):
-        """Small gray image of frame i for cadence measurement (cached)."""
-        return self.cache.get(("ana", i), lambda: analysis_image(frame_to_gray(frames[i], self.fmt)))
-
-    def cut(self, i: int, decide: Callable[[int], bool]) -> bool:
-        return self.cache.get(("cut", i), lambda: decide(i))
-
-    def node(self, node: Node, frames: Frames) -> torch.Tensor:
-        """Pyramid node L[l][i]: a source frame or MID of two nodes one level down (cached)."""
+    def node(self, node: Node) -> torch.Tensor:
+        """Pyramid node L[l][i]: a source frame or MID of two nodes one level down."""
         if node.level == 0:
-            return self.source(node.index, frames)
+            return self.source(node.index)
 
         def make() -> torch.Tensor:
             a = Node(node.level - 1, node.index)
             b = Node(node.level - 1, node.index + 1)
-            return self.vfi(a, b, _HALF, frames)
+            return self.vfi(a, b, _HALF)
 
         return self.cache.get(("node", node.level, node.index), make)
 
-    def pair(self, a: Node, b: Node, frames: Frames):
-        """Pair work between two nodes (cached); the nodes are only fetched when it is computed."""
-        return self.cache.get(("pair", a, b), lambda: self.backend.pair(self.node(a, frames), self.node(b, frames)))
+    def pair(self, a: Node, b: Node) -> Any:
+        """The backend's pair state of two nodes; the nodes are fetched only when it is made."""
 
-    def vfi(self, a: Node, b: Node, t: Fraction | float | torch.Tensor, frames: Frames) -> torch.Tensor:
+        def make() -> Any:
+            return self.backend.pair(self.node(a), self.node(b))
+
+        return self.cache.get(("pair", a, b), make) if self.backend.caches_pairs else make()
+
+    def flows(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(flow F[i]→F[i+1] on F[i]'s flow grid, flow F[i+1]→F[i] on F[i+1]'s), float32."""
+        return self.cache.get(("flows", i), lambda: self.backend.flows(self.pair(Node(0, i), Node(0, i + 1))))
+
+    def vfi(self, a: Node, b: Node, t: Fraction | float | TimeMap) -> torch.Tensor:
         """VFI(a, b, t) on the canvas; a is the earlier node."""
-        tt = float(t) if isinstance(t, Fraction) else t
-        if self.backend.has_pair_work:
-            return self.backend.synth(None, None, self.pair(a, b, frames), tt)
-        return self.backend.synth(self.node(a, frames), self.node(b, frames), None, tt)
+        return self.backend.synth(self.pair(a, b), float(t) if isinstance(t, Fraction) else t)
 
-    def interp(self, plan: Interp, frames: Frames) -> torch.Tensor:
+    def interp(self, plan: Interp) -> torch.Tensor:
         """The output image of an Interp plan, cropped to the clip size (float32 RGB)."""
-        if plan.b is None:
-            out = self.node(plan.a, frames)
-        else:
-            out = self.vfi(plan.a, plan.b, plan.t, frames)
+        out = self.node(plan.a) if plan.b is None else self.vfi(plan.a, plan.b, plan.t)
         return self.canvas.crop(out).float()

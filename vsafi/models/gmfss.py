@@ -280,7 +280,7 @@ class GMFSS(nn.Module):
         return t
 
     def synth(self, state: PairState, t0: Timestep, t1: Timestep | None = None, *,
-              t_rife: Timestep | None = None, near_side_ratio: float | None = None) -> Tensor:
+              t_output: Timestep | None = None, near_side_ratio: float | None = None) -> Tensor:
         """Frame at time ``t0`` between the pair's frames, (N, 3, H, W) clamped to [0, 1].
 
         ``t0`` scales frame 0's side: its flow01 and metric0, on frame 0's half-size grid. ``t1``
@@ -288,7 +288,7 @@ class GMFSS(nn.Module):
         are a float, a 0-d / (1,) / (N,) tensor or a per-pixel map (N, 1, H/2, W/2) (or
         broadcastable): per-side maps, because a pixel's time differs between the two source
         grids (DRBA splats a map from one grid to the other). The union RIFE pass uses
-        ``t_rife`` (a map on the output grid, default ``t0``). With ``near_side_ratio``, where one
+        ``t_output`` (a map on the output grid, default ``t0``). With ``near_side_ratio``, where one
         side's time exceeds that multiple of the other's, both sides show the warped picture and
         features of the side with the small time: splatted almost the whole way from the far
         frame, a picture only adds ghosts.
@@ -322,7 +322,7 @@ class GMFSS(nn.Module):
         if self.ifnet is None:
             x = torch.cat((state.half0, warped0, warped1, state.half1), 1)
         else:
-            tr = tt0 if t_rife is None else self._time(t_rife, state.half0)
+            tr = tt0 if t_output is None else self._time(t_output, state.half0)
             rife = self.ifnet(state.half0, state.half1, self._ifnet_time(tr, state.half0))
             x = torch.cat((warped0, rife, warped1), 1)
         return self.fusionnet(x, *feats).clamp(0, 1)

@@ -2,6 +2,9 @@
 
 A plan names source frames or forward-dedup pyramid nodes and an interpolation weight; the
 engine executes it with a model. Plans never hold tensors, so a test can print and compare them.
+Every plan type has ``sources`` (the source frames it reads), ``copies`` (the source frame it
+shows untouched, or None) and a readable ``str``; a mode with its own kind of output (DRBA)
+defines its plan type beside it.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-__all__ = ["Node", "Interp", "DrbaStep", "Plan"]
+__all__ = ["Node", "Interp"]
 
 
 @dataclass(frozen=True, order=True)
@@ -61,28 +64,10 @@ class Interp:
             out |= set(self.b.sources)
         return out
 
+    @property
+    def copies(self) -> int | None:
+        """The source frame this plan is, untouched (a hold of level 0), else None."""
+        return self.a.index if self.b is None and self.a.level == 0 else None
+
     def __str__(self) -> str:
         return str(self.a) if self.b is None else f"VFI({self.a}, {self.b}, {self.t})"
-
-
-@dataclass(frozen=True)
-class DrbaStep:
-    """DRBA output: centre F[center], moved towards F[neighbour] by local distance s in (0, 1/2].
-
-    The engine turns s into a per-pixel timestep with the distance-ratio map of ``center``.
-    """
-
-    center: int
-    neighbour: int
-    s: Fraction
-
-    @property
-    def sources(self) -> set[int]:
-        """The whole triplet: the distance-ratio map needs the flows to both neighbours."""
-        return {self.center - 1, self.center, self.center + 1}
-
-    def __str__(self) -> str:
-        return f"DRBA(F[{self.center}] -> F[{self.neighbour}], s={self.s})"
-
-
-Plan = Interp | DrbaStep

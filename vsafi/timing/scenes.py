@@ -1,7 +1,7 @@
 """Scene-cut bookkeeping: SC(i) is a cut between F[i] and F[i+1].
 
-Cut flags come from a callable so the engine can compute them lazily (SSIM per pair, cached) and
-only for the pairs inside an output frame's request window: random access then equals playback.
+Cut flags come from a callable so the engine can compute them lazily (cached per pair) and only
+for the pairs inside an output frame's request window: random access then equals playback.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Frame <-> tensor conversion: the only code that knows plane layouts and colour matrices.
+"""VapourSynth frames <-> tensors: the only code that knows plane layouts and colour matrices.
 
 Source frames become (1, 3, H, W) float32 RGB tensors in [0, 1] on the compute device; chroma
 resampling and the YUV matrix run there too (on a GPU the CPU only copies planes, one transfer
@@ -16,15 +16,16 @@ import numpy as np
 import torch
 import vapoursynth as vs
 
-from ..cadence import LUMA_709
 
-__all__ = ["FrameFormat", "KR_KB", "frame_to_tensor", "frame_to_gray", "tensor_to_frame", "resample_taps",
-           "resample"]
+__all__ = ["FrameFormat", "FrameWindow", "KR_KB", "frame_to_tensor", "frame_to_gray", "tensor_to_frame",
+           "resample_taps", "resample"]
 
 #: (Kr, Kb) for the _Matrix (or legacy _ColorSpace) values we honour: 1 = BT.709, 4 = FCC,
 #: 5/6 = BT.601 (470bg/170m), 7 = SMPTE 240M, 9/10 = BT.2020.
 KR_KB = {1: (0.2126, 0.0722), 4: (0.30, 0.11), 5: (0.299, 0.114), 6: (0.299, 0.114), 7: (0.212, 0.087),
          9: (0.2627, 0.0593), 10: (0.2627, 0.0593)}
+#: BT.709 luma weights of R, G, B, for the gray image of an RGB clip.
+_LUMA_RGB = np.array([KR_KB[1][0], 1 - KR_KB[1][0] - KR_KB[1][1], KR_KB[1][1]], np.float32)
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ def frame_to_gray(frame: vs.VideoFrame, fmt: FrameFormat) -> np.ndarray:
         y = np.asarray(frame[0]).astype(np.float32)
         return y if fmt.is_float else y / ((1 << fmt.bits) - 1)
     r, g, b = (np.asarray(frame[p]).astype(np.float32) for p in range(3))
-    gray = LUMA_709[0] * r + LUMA_709[1] * g + LUMA_709[2] * b
+    gray = _LUMA_RGB[0] * r + _LUMA_RGB[1] * g + _LUMA_RGB[2] * b
     return gray if fmt.is_float else gray / ((1 << fmt.bits) - 1)
 
 
@@ -260,3 +261,21 @@ def tensor_to_frame(rgb: torch.Tensor, template: vs.VideoFrame, fmt: FrameFormat
         torch.mul(uv, scale_c, out=flat[h * w:].view(uv.shape)).add_(off_c)
     _download(flat, out)
     return out
+
+
+class FrameWindow:
+    """The source frames fetched for one output, as the engine reads them (``SourceFrames``):
+    RGB tensors, gray images and props by source index, so the engine never sees a frame."""
+
+    def __init__(self, frames: Mapping[int, vs.VideoFrame], fmt: FrameFormat) -> None:
+        self.frames = frames
+        self.fmt = fmt
+
+    def rgb(self, i: int, device: torch.device) -> torch.Tensor:
+        return frame_to_tensor(self.frames[i], self.fmt, device)
+
+    def gray(self, i: int) -> np.ndarray:
+        return frame_to_gray(self.frames[i], self.fmt)
+
+    def props(self, i: int) -> Mapping[str, Any]:
+        return self.frames[i].props

@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .plan import Interp, Node
-from .scenes import CutTest, scene_bounds
-from .timemap import (
+from ...timing.plan import Interp, Node
+from ...timing.scenes import CutTest, scene_bounds
+from ...timing.timemap import (
     clamped_source_time,
     floor_frac,
     last_output_before,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .plan import Interp, Node
-from .scenes import CutTest
-from .timemap import clamped_source_time, floor_frac
+from ...timing.plan import Interp, Node
+from ...timing.scenes import CutTest
+from ...timing.timemap import clamped_source_time, floor_frac
 
 __all__ = ["plain_window", "plain_plan"]
 

@@ -9,15 +9,41 @@ half to plain VFI, since the map needs both neighbours of the same scene.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 
-from .plan import DrbaStep, Interp, Node
-from .scenes import CutTest
-from .timemap import clamped_source_time
+from ...timing.plan import Interp, Node
+from ...timing.scenes import CutTest
+from ...timing.timemap import clamped_source_time
 
-__all__ = ["drba_window", "drba_plan", "drba_center"]
+__all__ = ["DrbaStep", "drba_window", "drba_plan", "drba_center"]
 
 HALF = Fraction(1, 2)
+
+
+@dataclass(frozen=True)
+class DrbaStep:
+    """DRBA output: centre F[center], moved towards F[neighbour] by local distance s in (0, 1/2].
+
+    The engine turns s into a per-pixel timestep with the distance-ratio map of ``center``.
+    """
+
+    center: int
+    neighbour: int
+    s: Fraction
+
+    @property
+    def copies(self) -> None:
+        """A DRBA step always moves pixels."""
+        return None
+
+    @property
+    def sources(self) -> set[int]:
+        """The whole triplet: the distance-ratio map needs the flows to both neighbours."""
+        return {self.center - 1, self.center, self.center + 1}
+
+    def __str__(self) -> str:
+        return f"DRBA(F[{self.center}] -> F[{self.neighbour}], s={self.s})"
 
 
 def drba_center(j: int, ratio: Fraction, n: int, phase: str = "standard") -> tuple[int, Fraction]:

@@ -1,0 +1,40 @@
+"""The process-wide loaded models: one per (model, weights folder, device, dtype, scale).
+
+Models load once per process (mpv reloads the script on every seek) and are shared by all
+filter instances with the same settings.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import torch
+
+from .. import weights as _weights
+from ..models.backend import Backend
+from ..models.registry import SCALES, model_spec
+from .device import resolve_device, resolve_dtype
+
+__all__ = ["get_backend"]
+
+_loaded: dict[tuple, Backend] = {}
+_loaded_lock = threading.Lock()
+
+
+def get_backend(model: str, weights=None, device: str | torch.device | None = None, precision: str | None = None,
+                scale: float = 1.0) -> Backend:
+    """The shared backend for these settings, loading the model (weights sha256-checked) on first use."""
+    spec = model_spec(model)
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(map(str, SCALES))}, not {scale!r}")
+    dev = resolve_device(device)
+    dtype = resolve_dtype(precision, dev)
+    folder = _weights.find_weights_dir(model, weights)
+    key = (model, str(folder.resolve()), str(dev), dtype, scale)
+    with _loaded_lock:
+        backend = _loaded.get(key)
+        if backend is None:
+            for name in spec.files:
+                _weights.weight_path(name, model, weights)
+            backend = _loaded[key] = spec.load(folder, dev, dtype, scale)
+    return backend

@@ -1,0 +1,112 @@
+"""The one interface every model implements, so that modes never ask which model they hold.
+
+A model's work is split in two. ``pair(a, b)`` does everything that depends only on the two
+frames and returns an opaque state (RIFE: the two images; GMFSS: flows, metrics, features).
+``synth(state, t)`` renders one time from a state, as often as the outputs between that pair
+need. The engine caches states by the pair's source indices when the backend says the pair work
+is worth keeping (``caches_pairs``).
+
+Time is a scalar (``t`` of frame 1, the same everywhere), or a :class:`TimeMap` when every pixel
+moves by its own amount (DRBA). ``flows(state)`` gives the endpoint flows such a mode measures
+distances with; ``swap(state)`` the same pair seen from its second frame, so a mode can always
+put the frame it starts from first.
+
+Implementations are plain classes (see :mod:`.rife_backend`, :mod:`.gmfss_backend`); this module
+imports nothing from the engine or VapourSynth.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, Literal, Protocol, TypeVar, runtime_checkable
+
+import torch
+from torch import Tensor
+
+__all__ = ["Backend", "TimeMap", "CanvasMode", "ModuleBackend"]
+
+_R = TypeVar("_R")
+
+#: How a frame reaches the model's canvas: ``replicate`` pads right/bottom by repeating the edge
+#: and crops after; ``resize`` scales bilinearly to the canvas and back.
+CanvasMode = Literal["replicate", "resize"]
+
+
+@dataclass(frozen=True)
+class TimeMap:
+    """Per-pixel time of one output, in [0, 1] from frame 0 towards frame 1.
+
+    ``frame0`` (N, 1, h, w) lives on frame 0's flow grid (where a mode measures motion);
+    ``output`` is the same time carried to the output grid, for models that sample the frames
+    backwards from there. A backend that splats each side forward derives frame 1's side itself,
+    since only it knows how its flows and metrics move a map between grids.
+
+    ``near_side_ratio``: where one side's time exceeds this multiple of the other's, the output
+    sits on the other side's frame. A model that warps each side separately may then show the
+    near side's picture on both sides (see each backend for whether it does).
+    """
+
+    frame0: Tensor
+    output: Tensor
+    near_side_ratio: float | None = None
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """One loaded model on one device at one precision.
+
+    ``unit``: canvas height and width must be multiples of it. ``calls`` counts network passes
+    (synthesis and flow passes), so tests can count model work without timing it.
+    """
+
+    name: str
+    device: torch.device
+    dtype: torch.dtype
+    scale: float
+    unit: int
+    canvas_mode: CanvasMode
+    caches_pairs: bool
+    calls: int
+
+    def pair(self, img0: Tensor, img1: Tensor) -> Any:
+        """Time-independent work for two canvas images (N, 3, H, W) in the compute dtype."""
+
+    def swap(self, state: Any) -> Any:
+        """The same pair seen from frame 1: frame 1 becomes frame 0."""
+
+    def flows(self, state: Any) -> tuple[Tensor, Tensor]:
+        """(flow 0→1 on frame 0's flow grid, flow 1→0 on frame 1's), float32, in pixels of that
+        grid; the grid may be smaller than the canvas (GMFSS: half size)."""
+
+    def synth(self, state: Any, t: float | TimeMap) -> Tensor:
+        """The frame at time ``t`` (float, or per-pixel :class:`TimeMap`) on the canvas."""
+
+
+class ModuleBackend:
+    """What every backend shares: the module, its device and dtype, and a lock.
+
+    VapourSynth renders outputs on several threads; one forward pass at a time per model keeps
+    peak memory at one pass and makes ``calls`` exact.
+    """
+
+    caches_pairs = False
+
+    def __init__(self, name: str, unit: int, canvas_mode: CanvasMode, module: torch.nn.Module,
+                 device: torch.device, dtype: torch.dtype, scale: float) -> None:
+        self.name = name
+        self.unit = unit
+        self.canvas_mode = canvas_mode
+        self.module = module
+        self.device = device
+        self.dtype = dtype
+        self.scale = scale
+        self.lock = threading.Lock()
+        self.calls = 0
+
+    def _run(self, fn: Callable[[], _R], count: bool = True) -> _R:
+        """``fn()`` under the lock and inference mode; ``count`` adds one to ``calls``."""
+        with self.lock, torch.inference_mode():
+            if count:
+                self.calls += 1
+            return fn()

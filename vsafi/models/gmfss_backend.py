@@ -1,0 +1,83 @@
+"""GMFSS (base and union) behind the Backend protocol: the pair state holds the GMFlow flows,
+metrics, features and half-size frames, computed once per source pair."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+from torch import Tensor
+
+from .backend import ModuleBackend, TimeMap
+from .gmfss import GMFSS, PairState
+from .grids import neighbour_time
+
+if TYPE_CHECKING:
+    from .registry import ModelSpec
+
+__all__ = ["GMFSSBackend", "swap_pair"]
+
+
+def swap_pair(state: PairState) -> PairState:
+    """The pair state seen from its second frame: frame 1 becomes frame 0 with its flow, metric,
+    features and half-size image."""
+    return dataclasses.replace(
+        state,
+        half0=state.half1,
+        half1=state.half0,
+        feat0=state.feat1,
+        feat1=state.feat0,
+        flow01=state.flow10,
+        flow10=state.flow01,
+        metric0=state.metric1,
+        metric1=state.metric0,
+    )
+
+
+class GMFSSBackend(ModuleBackend):
+    """GMFSS Fortuna. A :class:`TimeMap` scales frame 0's side by ``frame0`` and frame 1's by
+    the complement carried to frame 1's grid (:func:`neighbour_time`); union's RIFE pass takes
+    ``output``.
+
+    ``near_side``: whether the near-side rule of a TimeMap applies: on for union, for which it
+    was written and tested; off for base, on which it has not been measured (docs/drba.md §9).
+    """
+
+    caches_pairs = True
+
+    def __init__(self, spec: "ModelSpec", module: GMFSS, device: torch.device, dtype: torch.dtype, scale: float,
+                 near_side: bool) -> None:
+        super().__init__(spec.name, spec.unit_at(scale), spec.canvas, module, device, dtype, scale)
+        self.near_side = near_side
+
+    def pair(self, img0: Tensor, img1: Tensor) -> PairState:
+        return self._run(lambda: self.module.pair(img0, img1), count=False)
+
+    def swap(self, state: PairState) -> PairState:
+        return swap_pair(state)
+
+    def flows(self, state: PairState) -> tuple[Tensor, Tensor]:
+        """The pair's GMFlow flows, on the half-size grids, in half-size pixels."""
+        return state.flow01.float(), state.flow10.float()
+
+    def synth(self, state: PairState, t: float | TimeMap) -> Tensor:
+        if not isinstance(t, TimeMap):
+            return self._run(lambda: self.module.synth(state, t))
+
+        def run() -> Tensor:
+            t1 = neighbour_time(t.frame0, state.flow01, state.metric0)
+            ratio = t.near_side_ratio if self.near_side else None
+            return self.module.synth(state, t.frame0, t1, t_output=t.output, near_side_ratio=ratio)
+
+        return self._run(run)
+
+
+def load(spec: "ModelSpec", folder: Path, device: torch.device, dtype: torch.dtype, scale: float, *, variant: str,
+         near_side: bool) -> GMFSSBackend:
+    """Registry loader: GMFSS ``variant`` ('base' or 'union') from the files of ``folder``."""
+    from .gmfss import load_gmfss
+
+    module = load_gmfss(folder, variant, scale=scale, device=device, dtype=dtype)
+    return GMFSSBackend(spec, module, device, dtype, scale, near_side)

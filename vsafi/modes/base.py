@@ -1,0 +1,63 @@
+"""What every mode answers for output j: the source frames it needs, its plan and its picture.
+
+A mode's plan arithmetic (``plan.py`` beside it) decides *what* an output shows, as plain data;
+the mode binds that to the engine: it widens the window so scene-change props can be set, and
+renders plans the engine's plain interpolation cannot (DRBA's per-pixel time).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import torch
+
+from ..engine.render import Job
+from ..timing.plan import Interp
+from ..timing.scenes import CutTest
+from ..timing.timemap import clamped_source_time, floor_frac
+
+__all__ = ["Mode"]
+
+
+class Mode:
+    """Common timing of all modes: the source frame shown by output j and the request window.
+
+    ``ratio`` is output fps / source fps, ``n`` the source length, ``phase`` as in
+    :func:`vsafi.timing.source_time`.
+    """
+
+    #: The registry's name of this mode, set by :func:`vsafi.modes.make_mode`.
+    name = ""
+
+    def __init__(self, ratio: Fraction, n: int, phase: str) -> None:
+        self.ratio = ratio
+        self.n = n
+        self.phase = phase
+
+    def shown_frame(self, j: int) -> int:
+        """floor of output j's (clamped) source time: the frame whose props and scene it carries."""
+        return floor_frac(clamped_source_time(j, self.ratio, self.n, self.phase))[0]
+
+    def core_window(self, j: int) -> range:
+        """Source frames output j's plan reads."""
+        raise NotImplementedError
+
+    def window(self, j: int) -> range:
+        """Source frames output j requests: the plan's window plus its neighbours' shown frames."""
+        w = self.core_window(j)
+        lo = min(w.start, self.shown_frame(max(j - 1, 0)))
+        hi = max(w.stop - 1, min(self.shown_frame(j) + 1, self.n - 1))
+        return range(lo, hi + 1)
+
+    def plan(self, j: int, is_cut: CutTest, job: Job) -> Any:
+        """Output j's plan (plain data: ``sources``, ``copies``, ``str``)."""
+        raise NotImplementedError
+
+    def render(self, plan: Any, job: Job) -> torch.Tensor:
+        """The plan's picture, float32 (1, 3, H, W) RGB cropped to the clip."""
+        return job.interp(plan)
+
+    def frame_props(self, j: int, is_cut: CutTest, job: Job) -> dict[str, Any]:
+        """Mode-specific output frame props."""
+        return {}

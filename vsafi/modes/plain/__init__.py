@@ -1,0 +1,1 @@
+"""``plain``: each output interpolates the two source frames around its time; holds stay holds."""
