@@ -1,98 +1,186 @@
-"""Seconds per output frame per model and mode, and what pair reuse saves, in one run.
+"""Frames per second of every model × mode, against the model alone for the same calls, in one run.
 
-Sequential playback of the synthetic demo clip at 23.976 -> 59.94 fps through the public
-filter (cold cache, models already loaded), counting model calls; then, for GMFSS, the cost of
-a naive port that recomputes the pair work (GMFlow both ways, metric, features) per output
-frame, as a ratio to vsafi's pair-cached cost.
+For each model and mode the filter plays the synthetic demo clip at 23.976 → 59.94 fps the way
+vspipe asks for frames (``core.num_threads`` requested ahead), from a cold cache with the model
+loaded, and every backend call is counted by kind: pair work, synthesis at one time, synthesis
+at a per-pixel TimeMap, endpoint flows. Each kind is then timed alone on canvas-sized tensors,
+so ``model_only_fps`` = frames / Σ count × seconds per call: what the run would take if nothing
+but the model ran. Last, a fresh filter with a 1 KiB cache fetches outputs shuffled from 8
+threads (every intermediate recomputed); ``seek_equals_playback`` says whether each one equals
+the playback frame bit for bit.
 
-    .venv/bin/python benchmarks/speed.py [--size 480x272] [--frames 30] [--models rife,gmfss,gmfss_union]
-                                         [--device cuda] [--modes plain,forward,drba]
+    .venv/bin/python benchmarks/speed.py [--size 1920x1080] [--frames 240] [--models rife,...]
+                                         [--modes plain,...] [--device cuda] [--json] [--quick]
+
+``--json`` prints one object per model × mode; ``--quick`` is the CI size (128x64, 6 frames).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
+import numpy as np
 import torch
 import vapoursynth as vs
 
 import vsafi
 from vsafi.engine.backends import get_backend
 from vsafi.engine.canvas import Canvas
+from vsafi.models.backend import TimeMap
 from vsafi.models.registry import MODELS
 from vsafi.modes import MODES
 from vsafi.synthetic import demo_clip, to_vs_clip
 
-
-def _sync(device: str | None) -> None:
-    if device and device.startswith("cuda"):
-        torch.cuda.synchronize()
-
-
-def per_frame(src, model: str, mode: str, frames: int, device: str | None) -> tuple[float, int]:
-    out = vsafi.interpolate(src, fps=Fraction(60000, 1001), mode=mode, model=model, device=device)
-    backend = get_backend(model, device=device)
-    out.get_frame(0)
-    calls = backend.calls
-    _sync(device)
-    start = time.perf_counter()
-    for j in range(1, frames + 1):
-        out.get_frame(j)
-    _sync(device)
-    return (time.perf_counter() - start) / frames, backend.calls - calls
+core = vs.core
+FPS_OUT = Fraction(60000, 1001)
+#: Outputs compared between playback and the shuffled, evicting fetch.
+SEEK_PICKS = 16
+SEEK_THREADS = 8
 
 
-def pair_reuse_ratio(model: str, h: int, w: int, device: str | None, repeats: int = 3) -> tuple[float, float]:
-    """(seconds of pair work, seconds of time work) of one GMFSS step at this size."""
-    backend = get_backend(model, device=device)
-    ph, pw = Canvas(h, w, backend.unit, backend.canvas_mode).padded
-    a = torch.rand(1, 3, ph, pw, device=backend.device, dtype=backend.dtype)
-    b = torch.rand(1, 3, ph, pw, device=backend.device, dtype=backend.dtype)
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _digest(frame: vs.VideoFrame) -> str:
+    h = hashlib.sha1()
+    for p in range(frame.format.num_planes):
+        h.update(np.asarray(frame[p]).tobytes())
+    return h.hexdigest()
+
+
+class CountedCalls:
+    """Counts a backend's calls by kind while in a ``with`` block (instance attributes shadow
+    the methods and are removed after)."""
+
+    def __init__(self, backend) -> None:
+        self.backend = backend
+        self.counts = {"pair": 0, "synth": 0, "synth_map": 0, "flows": 0}
+
+    def __enter__(self) -> "CountedCalls":
+        b = self.backend
+        pair, synth, flows = b.pair, b.synth, b.flows
+
+        def counted_pair(*args):
+            self.counts["pair"] += 1
+            return pair(*args)
+
+        def counted_synth(state, t):
+            self.counts["synth_map" if isinstance(t, TimeMap) else "synth"] += 1
+            return synth(state, t)
+
+        def counted_flows(state):
+            self.counts["flows"] += 1
+            return flows(state)
+
+        b.pair, b.synth, b.flows = counted_pair, counted_synth, counted_flows
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for name in ("pair", "synth", "flows"):
+            delattr(self.backend, name)
+
+
+def seconds_per_call(backend, height: int, width: int, repeats: int = 3) -> dict[str, float]:
+    """Each kind of call alone, on random canvas-sized frames, after one warm-up call."""
+    ph, pw = Canvas(height, width, backend.unit, backend.canvas_mode).padded
+    a, b = (torch.rand(1, 3, ph, pw, device=backend.device, dtype=backend.dtype) for _ in range(2))
     state = backend.pair(a, b)
-    backend.synth(state, 0.5)
-    _sync(device)
-    t0 = time.perf_counter()
-    for _ in range(repeats):
-        state = backend.pair(a, b)
-    _sync(device)
-    t1 = time.perf_counter()
-    for _ in range(repeats):
-        backend.synth(state, 0.5)
-    _sync(device)
-    t2 = time.perf_counter()
-    return (t1 - t0) / repeats, (t2 - t1) / repeats
+    flow = backend.flows(state)[0]
+    grid = torch.rand(1, 1, *flow.shape[2:], device=backend.device)
+    calls = {"pair": lambda: backend.pair(a, b), "synth": lambda: backend.synth(state, 0.5),
+             "synth_map": lambda: backend.synth(state, TimeMap(grid, grid, 25.0)),
+             "flows": lambda: backend.flows(state)}
+    out = {}
+    for kind, call in calls.items():
+        call()
+        _sync(backend.device)
+        start = time.perf_counter()
+        for _ in range(repeats):
+            call()
+        _sync(backend.device)
+        out[kind] = (time.perf_counter() - start) / repeats
+    return out
+
+
+def measure(src: vs.VideoNode, model: str, mode: str, frames: int, device: str | None) -> dict:
+    backend = get_backend(model, device=device)
+    kw = dict(fps=FPS_OUT, mode=mode, model=model, device=device)
+    out = vsafi.interpolate(src, **kw)
+    frames = min(frames, out.num_frames)
+    picks = set(random.Random(1).sample(range(frames), min(SEEK_PICKS, frames)))
+    if backend.device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(backend.device)
+    played: dict[int, str] = {}
+    with CountedCalls(backend) as counted:
+        _sync(backend.device)
+        start = time.perf_counter()
+        for j, frame in enumerate(out[:frames].frames(prefetch=core.num_threads, close=True)):
+            if j in picks:
+                played[j] = _digest(frame)
+        _sync(backend.device)
+        wall = time.perf_counter() - start
+    peak = torch.cuda.max_memory_allocated(backend.device) / 2**30 if backend.device.type == "cuda" else None
+    per_call = seconds_per_call(backend, src.height, src.width)
+    model_only = sum(counted.counts[k] * per_call[k] for k in per_call)
+
+    threads = core.num_threads
+    core.num_threads = SEEK_THREADS
+    try:
+        fresh = vsafi.interpolate(src, **kw, cache_mb=1 / 1024)
+        order = sorted(picks)
+        random.Random(2).shuffle(order)
+        with ThreadPoolExecutor(SEEK_THREADS) as pool:
+            seeked = dict(zip(order, pool.map(lambda j: _digest(fresh.get_frame(j)), order)))
+    finally:
+        core.num_threads = threads
+    return {
+        "model": model, "mode": mode, "size": f"{src.width}x{src.height}", "device": str(backend.device),
+        "precision": str(backend.dtype).removeprefix("torch."), "frames": frames,
+        "fps": frames / wall, "model_only_fps": frames / model_only if model_only else None,
+        "wall_over_model": wall / model_only if model_only else None,
+        "calls": counted.counts, "call_ms": {k: v * 1e3 for k, v in per_call.items()},
+        "peak_gib": peak, "seek_equals_playback": seeked == played,
+    }
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", default="480x272", help="WxH")
-    p.add_argument("--frames", type=int, default=30, help="output frames timed per run")
+    p.add_argument("--frames", type=int, default=30, help="output frames played per model x mode")
     p.add_argument("--models", default=",".join(MODELS))
     p.add_argument("--modes", default=",".join(MODES))
     p.add_argument("--device", default=None)
+    p.add_argument("--threads", type=int, default=None, help="VapourSynth threads (default: its own)")
+    p.add_argument("--json", action="store_true", help="one JSON object per model x mode")
+    p.add_argument("--quick", action="store_true", help="CI size: 128x64, 6 frames")
     args = p.parse_args()
+    if args.quick:
+        args.size, args.frames = "128x64", 6
+    if args.threads:
+        core.num_threads = args.threads
     w, h = map(int, args.size.split("x"))
-    torch.set_grad_enabled(False)
     src = to_vs_clip(demo_clip(w, h), fps=Fraction(24000, 1001), format=vs.YUV420P8)
-    vs.core.num_threads = max(1, torch.get_num_threads())
-    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    print(f"{w}x{h}, 23.976 -> 59.94 fps, {args.frames} output frames per run, device {device}, "
-          f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print(f"{'model':12s} {'mode':8s} {'s/frame':>9s} {'fps':>7s} {'model calls':>12s}")
+    if not args.json:
+        print(f"{w}x{h}, 23.976 -> 59.94 fps, {args.frames} output frames, {core.num_threads} VapourSynth threads, "
+              f"torch {torch.__version__}")
+        print(f"{'model':12s} {'mode':8s} {'fps':>8s} {'model fps':>10s} {'wall/model':>11s} {'peak GiB':>9s} seek")
     for model in args.models.split(","):
         for mode in args.modes.split(","):
-            spf, calls = per_frame(src, model, mode, args.frames, device)
-            print(f"{model:12s} {mode:8s} {spf:9.3f} {1 / spf:7.2f} {calls:12d}")
-    for model in args.models.split(","):
-        if not get_backend(model, device=device).caches_pairs:
-            continue
-        pair_s, time_s = pair_reuse_ratio(model, h, w, device)
-        naive = pair_s + time_s
-        cached = pair_s / 2.5 + time_s
-        print(f"{model}: pair work {pair_s:.3f} s, time work {time_s:.3f} s per output; at 2.5x a naive port "
-              f"pays {naive:.3f} s/frame, pair reuse {cached:.3f} s/frame: {naive / cached:.2f}x faster")
+            r = measure(src, model, mode, args.frames, args.device)
+            if args.json:
+                print(json.dumps(r), flush=True)
+                continue
+            peak = "-" if r["peak_gib"] is None else f"{r['peak_gib']:.2f}"
+            print(f"{model:12s} {mode:8s} {r['fps']:8.2f} {r['model_only_fps']:10.2f} {r['wall_over_model']:11.2f} "
+                  f"{peak:>9s} {'equal' if r['seek_equals_playback'] else 'DIFFERS'}", flush=True)
 
 
 if __name__ == "__main__":

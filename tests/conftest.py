@@ -93,9 +93,11 @@ def moving_box_frames(n: int, h: int = 64, w: int = 96, speed: float = 3.0, cut_
     return out
 
 
-def assert_seek_equals_playback(src: vs.VideoNode, seed: int = 7, evict: bool = False, **kw) -> None:
-    """Frames of ``vsafi.interpolate(src, **kw)`` fetched in a shuffled order from 4 threads
-    (on a fresh filter, so nothing is cached) equal the frames fetched sequentially, bit for bit.
+def assert_seek_equals_playback(src: vs.VideoNode, seed: int = 7, evict: bool = False, threads: int = 4,
+                                **kw) -> None:
+    """Frames of ``vsafi.interpolate(src, **kw)`` fetched in a shuffled order from ``threads``
+    threads (on a fresh filter, so nothing is cached) equal the frames fetched sequentially, bit
+    for bit.
 
     ``evict`` gives the shuffled filter a 1 KiB cache, so every intermediate (pyramid nodes,
     pair states, ratio maps) is evicted and recomputed again and again.
@@ -104,15 +106,15 @@ def assert_seek_equals_playback(src: vs.VideoNode, seed: int = 7, evict: bool = 
 
     seq = vsafi.interpolate(src, **kw)
     expected = [planes(seq.get_frame(j)) for j in range(seq.num_frames)]
-    threads = core.num_threads
-    core.num_threads = 4
+    before = core.num_threads
+    core.num_threads = threads
     try:
         shuffled = vsafi.interpolate(src, **(kw | {"cache_mb": 1 / 1024} if evict else kw))
         order = list(range(shuffled.num_frames))
         random.Random(seed).shuffle(order)
-        with ThreadPoolExecutor(4) as pool:
+        with ThreadPoolExecutor(threads) as pool:
             got = dict(zip(order, pool.map(lambda j: planes(shuffled.get_frame(j)), order)))
     finally:
-        core.num_threads = threads
+        core.num_threads = before
     for j in range(seq.num_frames):
         assert all(np.array_equal(a, b) for a, b in zip(got[j], expected[j])), f"output {j} differs"

@@ -34,3 +34,14 @@ def test_memory_benchmark_reports_rss_per_run():
                      "--device", "cpu", "--modes", "plain")
     assert "error" not in result, result.get("error")
     assert result["frames"] == 6 and result["rss_peak_mib"] >= result["rss_start_mib"] > 0
+
+
+@needs_weights("rife")
+def test_speed_benchmark_reports_fps_against_the_model_alone_and_checks_seeking():
+    rows = _run("benchmarks/speed.py", "--quick", "--json", "--models", "rife", "--device", "cpu")
+    assert [(r["model"], r["mode"]) for r in rows] == [("rife", "plain"), ("rife", "forward"), ("rife", "drba")]
+    for r in rows:
+        assert r["size"] == "128x64" and r["frames"] == 6 and r["fps"] > 0 and r["model_only_fps"] > 0
+        assert r["seek_equals_playback"] is True, r
+        # Only DRBA hands the model per-pixel times and asks for endpoint flows.
+        assert (r["calls"]["synth_map"] > 0) == (r["calls"]["flows"] > 0) == (r["mode"] == "drba"), r

@@ -1,4 +1,5 @@
-"""The Triton scatter against the torch scatter: under Triton's interpreter on CPU, and on CUDA."""
+"""The Triton scatter against the torch scatter, float and fixed point: under Triton's interpreter
+on CPU, and on CUDA."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 import torch
 
 from vsafi.models import softsplat
-from vsafi.models.softsplat import splat_sum, splat_with_weight
+from vsafi.models.softsplat import splat_sum, splat_sum_fixed, splat_with_weight
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,6 +31,7 @@ for name in names:
     values = torch.from_numpy(cases[name + "_values"])
     flow = torch.from_numpy(cases[name + "_flow"])
     out[name] = splat_sum_triton(values, flow).numpy()
+    out[name + "_fixed"] = splat_sum_triton(values, flow, fixed=True).numpy()
 np.savez(sys.argv[2], **out)
 """
 
@@ -144,7 +146,13 @@ def test_interpreted_kernel_matches_torch_scatter(tmp_path: Path) -> None:
         env=env, cwd=REPO, capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
-    assert_matches_torch(dict(np.load(tmp_path / "out.npz")), exact, inexact)
+    got = dict(np.load(tmp_path / "out.npz"))
+    assert_matches_torch({k: v for k, v in got.items() if not k.endswith("_fixed")}, exact, inexact)
+    # Fixed point: the kernel adds block by block, torch corner by corner over the whole frame;
+    # integer sums make the order irrelevant, so the two agree bit for bit on every case.
+    for name, (values, flow) in named.items():
+        ref = splat_sum_fixed(torch.from_numpy(values), torch.from_numpy(flow)).numpy()
+        np.testing.assert_array_equal(got[name + "_fixed"], ref, err_msg=name)
 
 
 def test_cpu_never_dispatches_and_env_var_forces_torch(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -175,11 +183,13 @@ def test_kernel_compiles_for_cuda_without_a_device(capability: int) -> None:
 
     from vsafi.models.splat_triton import _BLOCK, _FLT_MAX, _splat_sum_kernel
 
-    signature = {"val_ptr": "*fp32", "flow_ptr": "*fp32", "out_ptr": "*fp32", "C": "i32", "H": "i32", "W": "i32",
-                 "BLOCK": "constexpr", "FLT_MAX": "constexpr"}
-    src = ASTSource(_splat_sum_kernel, signature, constexprs={"BLOCK": _BLOCK, "FLT_MAX": _FLT_MAX})
-    kernel = triton_compile(src, target=GPUTarget("cuda", capability, 32), options={"enable_fp_fusion": False})
-    assert len(kernel.asm["cubin"]) > 0
+    for fixed, out, scale in ((False, "*fp32", "*fp32"), (True, "*i64", "*fp64")):
+        signature = {"val_ptr": "*fp32", "flow_ptr": "*fp32", "out_ptr": out, "scale_ptr": scale, "C": "i32",
+                     "H": "i32", "W": "i32", "BLOCK": "constexpr", "FLT_MAX": "constexpr", "FIXED": "constexpr"}
+        constexprs = {"BLOCK": _BLOCK, "FLT_MAX": _FLT_MAX, "FIXED": fixed}
+        src = ASTSource(_splat_sum_kernel, signature, constexprs=constexprs)
+        kernel = triton_compile(src, target=GPUTarget("cuda", capability, 32), options={"enable_fp_fusion": False})
+        assert len(kernel.asm["cubin"]) > 0, fixed
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -192,13 +202,21 @@ def test_cuda_kernel_matches_torch_scatter(monkeypatch: pytest.MonkeyPatch) -> N
     exact["big"] = make_case(7, 2, 4, 270, 480, exact=True)
     inexact["big"] = make_case(7, 2, 4, 270, 480)
     named = {**{"exact_" + k: v for k, v in exact.items()}, **inexact}
+    fixed = {}
     for via in ("triton", "torch"):
         if via == "torch":
             monkeypatch.setenv("VSAFI_SPLAT", "torch")
         got = {name: splat_sum(*(torch.from_numpy(a).cuda() for a in pair)).cpu().numpy()
                for name, pair in named.items()}
         assert_matches_torch(got, exact, inexact)
+        again = {name: splat_sum(*(torch.from_numpy(a).cuda() for a in pair)).cpu().numpy()
+                 for name, pair in named.items()}
+        fixed[via] = got
+        for name in named:
+            np.testing.assert_array_equal(again[name], got[name], err_msg=f"{via} {name}: run to run")
     monkeypatch.delenv("VSAFI_SPLAT")
+    for name in named:
+        np.testing.assert_array_equal(fixed["triton"][name], fixed["torch"][name], err_msg=name)
     values, flow = inexact["c3"]
     metric = np.random.default_rng(8).uniform(-9, 9, (2, 1, 13, 17)).astype(np.float32)
     args = [torch.from_numpy(a) for a in (values, flow, metric)]

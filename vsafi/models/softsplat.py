@@ -7,28 +7,31 @@ image are dropped and sources whose target is not finite are skipped. The weight
 normalised by the splatted weight + 1e-7, so pixels nothing lands on come out as 0.
 
 Everything runs in float32 whatever the input dtype (fp16 splatting makes lines wobble); the
-result is cast back to the input's dtype. Accumulation uses ``index_add_``, so CUDA results are
-order-nondeterministic at the float32 rounding level, like any atomic-add splat. On CUDA the
-scatter runs in the own Triton kernel of :mod:`vsafi.models.splat_triton` when Triton imports;
-``VSAFI_SPLAT=torch`` forces the torch path.
+result is cast back to the input's dtype. On the CPU the sums are float32 ``index_add_`` in
+index order. On CUDA, where atomic float adds come in any order, they are exact 64-bit
+fixed-point sums (:mod:`.fixed_point`), so a splat gives the same bits on every run and seeking
+equals playback there too; the scatter runs in the own Triton kernel of
+:mod:`vsafi.models.splat_triton` when Triton imports, ``VSAFI_SPLAT=torch`` forces torch.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Callable, Literal
+from typing import Callable, Iterator, Literal
 
 import torch
 from torch import Tensor
 
-__all__ = ["splat", "splat_with_weight", "splat_weight", "splat_sum"]
+from .fixed_point import dequantize, plane_scales, quantize
+
+__all__ = ["splat", "splat_with_weight", "splat_weight", "splat_sum", "splat_sum_float", "splat_sum_fixed"]
 
 SplatMode = Literal["soft", "avg"]
 
 _EPS = 1e-7
 
 
-def _triton_scatter() -> Callable[[Tensor, Tensor], Tensor] | None:
+def _triton_scatter() -> Callable[..., Tensor] | None:
     """The Triton scatter, or None when ``VSAFI_SPLAT=torch`` or Triton does not import."""
     if os.environ.get("VSAFI_SPLAT", "").strip().lower() == "torch":
         return None
@@ -39,19 +42,19 @@ def _triton_scatter() -> Callable[[Tensor, Tensor], Tensor] | None:
     return splat_sum_triton
 
 
-def splat_sum(values: Tensor, flow: Tensor) -> Tensor:
-    """Un-normalised bilinear forward scatter of ``values`` (N, C, H, W) by ``flow`` (N, 2, H, W).
-
-    Flow channel 0 is the x displacement, channel 1 the y displacement, in pixels. Computes and
-    returns float32.
-    """
+def _check(values: Tensor, flow: Tensor) -> None:
     if values.dim() != 4 or flow.dim() != 4 or flow.shape[1] != 2:
         raise ValueError("splat: expected values (N, C, H, W) and flow (N, 2, H, W)")
-    n, c, h, w = values.shape
-    if flow.shape[0] != n or flow.shape[2:] != values.shape[2:]:
+    if flow.shape[0] != values.shape[0] or flow.shape[2:] != values.shape[2:]:
         raise ValueError(f"splat: flow {tuple(flow.shape)} does not match values {tuple(values.shape)}")
-    if values.is_cuda and flow.is_cuda and (scatter := _triton_scatter()) is not None:
-        return scatter(values, flow)
+
+
+def _contributions(values: Tensor, flow: Tensor) -> Iterator[tuple[Tensor, Tensor]]:
+    """(target row, float32 contribution rows (N·H·W, C)) for each of the four bilinear corners.
+
+    Rows of dropped targets (outside the frame, non-finite flow) carry 0 and point at row 0.
+    """
+    n, c, h, w = values.shape
     device = values.device
     values = values.float()
     flow = flow.float()
@@ -73,7 +76,6 @@ def splat_sum(values: Tensor, flow: Tensor) -> Tensor:
 
     batch_base = torch.arange(n, device=device).repeat_interleave(h * w) * (h * w)
     rows = values.permute(0, 2, 3, 1).reshape(n * h * w, c)
-    out = torch.zeros(n * h * w, c, dtype=torch.float32, device=device)
     corners = (
         (0, 0, (1 - fx) * (1 - fy)),
         (1, 0, fx * (1 - fy)),
@@ -85,9 +87,45 @@ def splat_sum(values: Tensor, flow: Tensor) -> Tensor:
         cy = y0 + dy
         keep = finite & (cx >= 0) & (cx < w) & (cy >= 0) & (cy < h)
         index = torch.where(keep, batch_base + cy * w + cx, torch.zeros_like(cx))
-        contrib = torch.where(keep.unsqueeze(1), rows * weight.unsqueeze(1), torch.zeros((), device=device))
+        yield index, torch.where(keep.unsqueeze(1), rows * weight.unsqueeze(1), torch.zeros((), device=device))
+
+
+def splat_sum_float(values: Tensor, flow: Tensor) -> Tensor:
+    """The scatter in torch, summed in float32 (in index order on the CPU, in any order on CUDA)."""
+    _check(values, flow)
+    n, c, h, w = values.shape
+    out = torch.zeros(n * h * w, c, dtype=torch.float32, device=values.device)
+    for index, contrib in _contributions(values, flow):
         out.index_add_(0, index, contrib)
     return out.view(n, h, w, c).permute(0, 3, 1, 2)
+
+
+def splat_sum_fixed(values: Tensor, flow: Tensor) -> Tensor:
+    """The scatter in torch, summed exactly in 64-bit fixed point (:mod:`.fixed_point`): the same
+    bits in any order of the additions, so on CUDA too."""
+    _check(values, flow)
+    n, c, h, w = values.shape
+    scale, inverse = plane_scales(values)
+    row_scale = scale.repeat_interleave(h * w, dim=0)
+    out = torch.zeros(n * h * w, c, dtype=torch.int64, device=values.device)
+    for index, contrib in _contributions(values, flow):
+        out.index_add_(0, index, quantize(contrib, row_scale))
+    return dequantize(out.view(n, h, w, c).permute(0, 3, 1, 2), inverse.view(n, c, 1, 1))
+
+
+def splat_sum(values: Tensor, flow: Tensor) -> Tensor:
+    """Un-normalised bilinear forward scatter of ``values`` (N, C, H, W) by ``flow`` (N, 2, H, W).
+
+    Flow channel 0 is the x displacement, channel 1 the y displacement, in pixels. Computes and
+    returns float32. On the CPU the torch float sum (already in a fixed order); on CUDA the
+    fixed-point sum, in the Triton kernel when Triton imports, so that the result never depends
+    on the order in which threads add.
+    """
+    _check(values, flow)
+    if not (values.is_cuda and flow.is_cuda):
+        return splat_sum_float(values, flow)
+    scatter = _triton_scatter()
+    return scatter(values, flow, fixed=True) if scatter is not None else splat_sum_fixed(values, flow)
 
 
 def _check_mode(mode: str, metric: Tensor | None) -> None:

@@ -4,7 +4,9 @@ Written from the spec in that module: source pixel (x, y) with flow (u, v) is pu
 (x + u, y + v) and spread with bilinear weights over the four integer pixels around it.
 Neighbours outside the image are dropped and sources with a non-finite target are skipped.
 The per-contribution arithmetic is the torch path's, operation for operation, in float32 with
-FP contraction off, so results differ from it only by the order of the atomic float32 additions.
+FP contraction off. Summed as float32 atomics, results differ from torch only by the order of
+the additions; summed in fixed point (``fixed=True``, :mod:`.fixed_point`), they are the torch
+fixed-point sum bit for bit, whatever the order.
 
 Runs on CUDA tensors, or on CPU tensors under Triton's interpreter (``TRITON_INTERPRET=1`` set
 before ``triton`` is imported).
@@ -17,6 +19,8 @@ import triton
 import triton.language as tl
 from torch import Tensor
 
+from .fixed_point import dequantize, plane_scales
+
 __all__ = ["splat_sum_triton"]
 
 _BLOCK = 256
@@ -24,8 +28,20 @@ _FLT_MAX = 3.4028234663852886e38
 
 
 @triton.jit
-def _splat_sum_kernel(val_ptr, flow_ptr, out_ptr, C, H, W, BLOCK: tl.constexpr, FLT_MAX: tl.constexpr):
-    """One program scatters ``BLOCK`` source pixels of batch item ``program_id(1)``, all channels."""
+def _add(ptr, contrib, scale, mask, FIXED: tl.constexpr):
+    """Add float32 ``contrib`` at ``ptr``: as is, or as int64 multiples of 1/``scale``."""
+    if FIXED:
+        q = tl.floor(contrib.to(tl.float64) * scale + 0.5).to(tl.int64)
+        tl.atomic_add(ptr, q, mask=mask, sem="relaxed")
+    else:
+        tl.atomic_add(ptr, contrib, mask=mask, sem="relaxed")
+
+
+@triton.jit
+def _splat_sum_kernel(val_ptr, flow_ptr, out_ptr, scale_ptr, C, H, W, BLOCK: tl.constexpr, FLT_MAX: tl.constexpr,
+                      FIXED: tl.constexpr):
+    """One program scatters ``BLOCK`` source pixels of batch item ``program_id(1)``, all channels;
+    ``FIXED``: ``out_ptr`` holds int64 and ``scale_ptr`` the float64 scale of each plane."""
     b = tl.program_id(1).to(tl.int64)
     hw = H * W
     pix = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
@@ -67,18 +83,23 @@ def _splat_sum_kernel(val_ptr, flow_ptr, out_ptr, C, H, W, BLOCK: tl.constexpr, 
 
     for ch in range(C):
         plane = (b * C + ch) * hw
+        if FIXED:
+            scale = tl.load(scale_ptr + b * C + ch)
+        else:
+            scale = 1.0
         val = tl.load(val_ptr + plane + pix, mask=src_ok, other=0.0)
-        tl.atomic_add(out_ptr + plane + o00, val * w00, mask=k00, sem="relaxed")
-        tl.atomic_add(out_ptr + plane + o10, val * w10, mask=k10, sem="relaxed")
-        tl.atomic_add(out_ptr + plane + o01, val * w01, mask=k01, sem="relaxed")
-        tl.atomic_add(out_ptr + plane + o11, val * w11, mask=k11, sem="relaxed")
+        _add(out_ptr + plane + o00, val * w00, scale, k00, FIXED)
+        _add(out_ptr + plane + o10, val * w10, scale, k10, FIXED)
+        _add(out_ptr + plane + o01, val * w01, scale, k01, FIXED)
+        _add(out_ptr + plane + o11, val * w11, scale, k11, FIXED)
 
 
-def splat_sum_triton(values: Tensor, flow: Tensor) -> Tensor:
+def splat_sum_triton(values: Tensor, flow: Tensor, fixed: bool = False) -> Tensor:
     """Un-normalised forward scatter of ``values`` (N, C, H, W) by ``flow`` (N, 2, H, W), float32.
 
     Same contract as :func:`vsafi.models.softsplat.splat_sum` (flow channel 0 is x, 1 is y, in
-    pixels); returns a contiguous float32 (N, C, H, W) tensor on the inputs' device.
+    pixels); returns a float32 (N, C, H, W) tensor on the inputs' device. ``fixed``: summed in
+    64-bit fixed point, equal bit for bit to :func:`vsafi.models.softsplat.splat_sum_fixed`.
     """
     if values.dim() != 4 or flow.dim() != 4 or flow.shape[1] != 2:
         raise ValueError("splat: expected values (N, C, H, W) and flow (N, 2, H, W)")
@@ -91,11 +112,13 @@ def splat_sum_triton(values: Tensor, flow: Tensor) -> Tensor:
         raise ValueError("splat: frames over 2**31 pixels are not supported by the Triton kernel")
     values = values.float().contiguous()
     flow = flow.float().contiguous()
-    out = torch.zeros(n, c, h, w, dtype=torch.float32, device=values.device)
+    out = torch.zeros(n, c, h, w, dtype=torch.int64 if fixed else torch.float32, device=values.device)
     if out.numel() == 0:
-        return out
+        return out.float()
+    scale, inverse = plane_scales(values) if fixed else (values, None)
     grid = (triton.cdiv(h * w, _BLOCK), n)
     _splat_sum_kernel[grid](
-        values, flow, out, c, h, w, BLOCK=_BLOCK, FLT_MAX=_FLT_MAX, enable_fp_fusion=False
+        values, flow, out, scale.contiguous(), c, h, w, BLOCK=_BLOCK, FLT_MAX=_FLT_MAX, FIXED=fixed,
+        enable_fp_fusion=False
     )
-    return out
+    return dequantize(out, inverse.view(n, c, 1, 1)) if fixed else out

@@ -1,0 +1,30 @@
+"""Seeking equals playback on CUDA, bit for bit, for every model × mode: 8 threads, a cache so
+small that every intermediate is recomputed, fp16 as users run it. Skips without a CUDA device."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import torch
+import vapoursynth as vs
+
+from conftest import assert_seek_equals_playback, have_weights
+from vsafi.models.registry import MODELS
+from vsafi.modes import MODES
+from vsafi.synthetic import AnimeClip, cadence_scene, mixed_scene, to_vs_clip
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("model", list(MODELS))
+def test_seek_equals_playback_on_cuda(model: str, mode: str):
+    if not have_weights(model):
+        pytest.skip(f"weights for {model} missing")
+    w, h = 384, 192
+    anime = AnimeClip(w, h, [mixed_scene(w, h, (2, 3), length=10, pan=(0.0, 1.5), seed=4),
+                             cadence_scene(w, h, 2, length=6, seed=8)])
+    src = to_vs_clip(anime, fps=Fraction(24000, 1001), format=vs.YUV420P8)
+    assert_seek_equals_playback(src, seed=5, evict=True, threads=8, fps=Fraction(60000, 1001), mode=mode,
+                                model=model, device="cuda")
