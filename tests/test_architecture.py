@@ -14,7 +14,8 @@ VAPOURSYNTH_FACING = {"vsafi.filter", "vsafi.arguments", "vsafi.graph", "vsafi.p
                       "vsafi.analysis", "vsafi.cli", "vsafi.demo", "vsafi.synthetic"}
 #: Plan arithmetic and measurement that must not need torch or VapourSynth.
 PURE = ["vsafi.timing", "vsafi.modes", "vsafi.modes.plain.plan", "vsafi.modes.forward.plan",
-        "vsafi.modes.forward.blocks", "vsafi.modes.drba.plan", "vsafi.models.registry"]
+        "vsafi.modes.forward.blocks", "vsafi.modes.forward.cadence", "vsafi.modes.gray", "vsafi.modes.drba.plan",
+        "vsafi.modes.drop.plan", "vsafi.models.registry"]
 MAX_LINES = 400
 
 

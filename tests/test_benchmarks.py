@@ -45,3 +45,18 @@ def test_speed_benchmark_reports_fps_against_the_model_alone_and_checks_seeking(
         assert r["seek_equals_playback"] is True, r
         # Only DRBA hands the model per-pixel times and asks for endpoint flows.
         assert (r["calls"]["synth_map"] > 0) == (r["calls"]["flows"] > 0) == (r["mode"] == "drba"), r
+
+
+@needs_weights("rife")
+def test_quality_benchmark_scores_the_references_as_their_definitions_say():
+    rows = _run("benchmarks/quality.py", "--quick", "--json", "--scenes", "twos,ones still,cut")
+    by = {(r["scene"], r["run"]): r for r in rows}
+    assert {run for _, run in by} == {"repeat", "crossfade", "plain rife", "forward rife", "drba rife"}
+    # Repeating source frames holds every actor between drawings and never blends at a cut.
+    assert by["twos", "repeat"]["held"][0] > 0.5 and by["cut", "repeat"]["blend"] == 0.0
+    # A crossfade blends the two shots at a cut; the filter never does.
+    assert by["cut", "crossfade"]["blend"] > 0.01
+    assert all(by["cut", f"{m} rife"]["blend"] < 1e-6 for m in ("plain", "forward", "drba"))
+    # Forward dedup holds a twos drawing less than plain interpolation does.
+    assert by["twos", "forward rife"]["held"][0] < by["twos", "plain rife"]["held"][0]
+    assert all(r["calls"] > 0 for (_, run), r in by.items() if "rife" in run)

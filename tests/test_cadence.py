@@ -7,7 +7,8 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from vsafi.modes.forward.cadence import analysis_image, cadence_votes, measure_cadence
+from vsafi.modes.forward.cadence import cadence_votes, measure_cadence
+from vsafi.modes.gray import analysis_image
 from vsafi.synthetic import Actor, AnimeClip, FILLS, Scene, cadence_scene, mixed_scene
 
 SMALL = (128, 72)

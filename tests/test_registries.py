@@ -77,7 +77,7 @@ def test_registry_canvas_units_are_the_networks_own():
 
 def test_unknown_names_are_refused_with_the_registered_ones():
     clip = clip_from_arrays(frames(3))
-    with pytest.raises(vs.Error, match="interpolate: mode must be one of plain, forward, drba, not 'dedup'"):
+    with pytest.raises(vs.Error, match="interpolate: mode must be one of plain, forward, drba, drop, not 'dedup'"):
         vsafi.interpolate(clip, factor=2, mode="dedup", device="cpu")
     with pytest.raises(vs.Error, match="interpolate: model must be one of rife, gmfss, gmfss_union, not 'ifrnet'"):
         vsafi.interpolate(clip, factor=2, model="ifrnet", device="cpu")

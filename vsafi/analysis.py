@@ -19,7 +19,7 @@ from .cuts import (CUT_REACH, DEFAULT_RATIO, Change, CutDetector, CutScore, CutT
                    cut_thumbs)
 from .frames import FrameFormat, frame_to_gray, frame_to_tensor
 from .modes.forward.blocks import BLOCK, block_passes, measure_range
-from .modes.forward.cadence import analysis_image
+from .modes.gray import analysis_image
 from .timing.timemap import as_fraction, output_length, source_time
 
 __all__ = ["Analysis", "analyze", "plot_analysis"]

@@ -128,7 +128,7 @@ def _registered(mode: object, model: object, scale: object) -> None:
 
 
 def check_arguments(clip: vs.VideoNode, *, fps: object, factor: object, mode: str, model: str,
-                    n_forward: object, scene_ratio: object, scenes: Sequence[int] | None, scale: float,
+                    n_forward: object, drop_threshold: object, scene_ratio: object, scenes: Sequence[int] | None, scale: float,
                     src_fps: object, device: str | None, precision: str | None, phase: str,
                     cache_mb: object, weights: str | None, scene_threshold: object) -> Settings:
     """All of ``interpolate``'s arguments checked, in the order a user meets them."""
@@ -138,6 +138,9 @@ def check_arguments(clip: vs.VideoNode, *, fps: object, factor: object, mode: st
         raise error(f"phase must be one of {', '.join(PHASES)}, not {phase!r}")
     if n_forward is not None and (isinstance(n_forward, bool) or not isinstance(n_forward, int) or n_forward < 0):
         raise error(f"n_forward must be None or an integer >= 0, not {n_forward!r}")
+    if drop_threshold is not None and (isinstance(drop_threshold, bool) or not isinstance(drop_threshold, (int, float))
+                                       or not 0 <= drop_threshold < 1):
+        raise error(f"drop_threshold must be None or a number in [0, 1), not {drop_threshold!r}")
     ratio = _scene_ratio(scene_ratio, scene_threshold)
     if cache_mb is not None and (isinstance(cache_mb, bool) or not isinstance(cache_mb, (int, float))
                                  or not cache_mb > 0):
@@ -145,7 +148,7 @@ def check_arguments(clip: vs.VideoNode, *, fps: object, factor: object, mode: st
     _registered(mode, model, scale)
     return Settings(
         fmt=fmt, num_frames=clip.num_frames, fps_src=fps_src, fps_out=fps_out, mode=mode, model=model,
-        options={"n_forward": n_forward}, scene_ratio=ratio,
+        options={"n_forward": n_forward, "drop_threshold": drop_threshold}, scene_ratio=ratio,
         scenes=None if scenes is None else _scenes(scenes, clip.num_frames), scale=scale, device=device,
         precision=precision, phase=phase, cache_bytes=int((cache_mb or DEFAULT_CACHE_MB) * (1 << 20)),
         weights=weights)

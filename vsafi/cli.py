@@ -135,7 +135,8 @@ def run_interpolate(args: argparse.Namespace) -> int:
 
     src, dst = Path(args.input), Path(args.output)
     clip = _open_source(src)
-    kw = dict(mode=args.mode, model=args.model, n_forward=args.n_forward, scale=args.scale,
+    kw = dict(mode=args.mode, model=args.model, n_forward=args.n_forward, drop_threshold=args.drop_threshold,
+              scale=args.scale,
               device=args.device, precision=args.precision,
               scene_ratio=None if args.no_scdet else args.scene_ratio)
     if args.fps is not None:
@@ -193,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", default=DEFAULT_MODE, choices=list(MODES),
                    help="; ".join(f"{name}: {spec.summary}" for name, spec in MODES.items()))
     p.add_argument("-nf", "--n-forward", type=int, default=None, help="forward passes (default: from cadence)")
+    p.add_argument("--drop-threshold", type=float, default=None,
+                   help="drop mode: luma difference below which a frame is a duplicate (default: measured)")
     p.add_argument("--scale", type=float, default=1.0, choices=list(SCALES), help="flow scale: 1.0, 0.5 (4K) or 0.25")
     p.add_argument("--device", default=None, help="cuda, cuda:N or cpu (default: cuda when available)")
     p.add_argument("--precision", default=None, choices=["fp16", "fp32"])

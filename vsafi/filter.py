@@ -43,6 +43,7 @@ def interpolate(
     mode: str = DEFAULT_MODE,
     model: str = DEFAULT_MODEL,
     n_forward: int | None = None,
+    drop_threshold: float | None = None,
     scene_ratio: float | None = DEFAULT_RATIO,
     scenes: Sequence[int] | None = None,
     scale: float = 1.0,
@@ -62,6 +63,8 @@ def interpolate(
     :param mode: {modes}
     :param model: {models}
     :param n_forward: midpoint passes for ``forward``; None measures the cadence per block.
+    :param drop_threshold: for ``drop``: mean absolute luma difference (of 1.0) below which a
+        frame is a duplicate of the one before; None: the measured default.
     :param scene_ratio: a pair is a cut where a measure of its change (structure, new content)
         is at least this many times the same measure around it (lower finds more cuts; None
         disables detection).
@@ -76,7 +79,7 @@ def interpolate(
     :param scene_threshold: replaced by ``scene_ratio``; only None (no detection) is accepted.
     """
     s = check_arguments(clip, fps=fps, factor=factor, mode=mode, model=model, n_forward=n_forward,
-                        scene_ratio=scene_ratio, scenes=scenes, scale=scale, src_fps=src_fps, device=device,
+                        drop_threshold=drop_threshold, scene_ratio=scene_ratio, scenes=scenes, scale=scale, src_fps=src_fps, device=device,
                         precision=precision, phase=phase, cache_mb=cache_mb, weights=weights,
                         scene_threshold=scene_threshold)
     hold_mmap_threshold()

@@ -46,6 +46,9 @@ MODES: dict[str, ModeSpec] = {
                             "become even motion", ".forward.mode:ForwardMode", ("n_forward",)),
         ModeSpec("drba", "distance-ratio adjuster: per-pixel timesteps smooth linear motion while the drawing's "
                          "rhythm is kept", ".drba.mode:DrbaMode"),
+        ModeSpec("drop", "keyframes only: a frame almost equal to the one before is dropped and the kept frames "
+                         "are interpolated at their own times (the conventional method; fails on mixed cadences "
+                         "and pans)", ".drop.mode:DropMode", ("drop_threshold",)),
     )
 }
 

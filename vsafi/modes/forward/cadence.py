@@ -24,10 +24,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["LUMA_709", "MAX_PERIOD", "analysis_image", "cadence_votes", "measure_cadence"]
+from ..gray import analysis_image
+
+__all__ = ["MAX_PERIOD", "cadence_votes", "measure_cadence"]
 
 MAX_PERIOD = 4
-LUMA_709 = np.array([0.2126, 0.7152, 0.0722], np.float32)  # BT.709 luma weights of R, G, B
 _PEAKS = 4           # correlation peaks kept per frame triple
 _PEAK_MIN = 0.04     # whitened correlation height below which a peak is noise
 _PEAK_BLUR = 0.7     # px: low-pass of the correlation surface
@@ -41,26 +42,6 @@ _CONTRAST = 0.7      # a holding tile's peak residual: at least this share of it
 _QUIET = 0.15        # share of that rise below which a frame counts as quiet
 _HOLDING = 0.1       # share of moving tiles that must hold for any answer above 1
 _SHARE = 0.15        # share of holding tiles a period needs to win
-
-
-def analysis_image(frame_rgb: np.ndarray) -> np.ndarray:
-    """Small gray image for ``measure_cadence``: BT.709 luma box-downscaled by the integer
-    factor that brings the short side to 128–255 px (factor 1 for smaller frames).
-
-    Accepts ``(H, W, 3)`` RGB (float in [0, 1], or integer scaled by its dtype's maximum) or an
-    ``(H, W)`` gray image; returns ``float32 (h, w)`` in [0, 1].
-    """
-    img = np.asarray(frame_rgb)
-    gray = img.astype(np.float32, copy=False)
-    if gray.ndim == 3:
-        gray = np.einsum("hwc,c->hw", gray[..., :3], LUMA_709)
-    if np.issubdtype(img.dtype, np.integer):
-        gray = gray * np.float32(1.0 / np.iinfo(img.dtype).max)
-    f = max(1, min(gray.shape) // 128)
-    if f > 1:
-        h, w = gray.shape[0] // f, gray.shape[1] // f
-        gray = gray[:h * f, :w * f].reshape(h, f, w, f).mean(axis=(1, 3), dtype=np.float32)
-    return np.ascontiguousarray(gray, np.float32)
 
 
 def _stack(frames: Sequence[np.ndarray]) -> np.ndarray:

@@ -12,7 +12,7 @@ from ...timing.plan import Interp
 from ...timing.scenes import CutTest
 from ..base import Mode
 from .blocks import BLOCK, MAX_AUTO_N, block_passes, measure_range
-from .cadence import analysis_image
+from ..gray import analysis_image
 from .plan import forward_plan, forward_window
 
 __all__ = ["ForwardMode", "CADENCE_BLOCKS"]
