@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from conftest import needs_weights
+from vsafi.modes import MODES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +40,7 @@ def test_memory_benchmark_reports_rss_per_run():
 @needs_weights("rife")
 def test_speed_benchmark_reports_fps_against_the_model_alone_and_checks_seeking():
     rows = _run("benchmarks/speed.py", "--quick", "--json", "--models", "rife", "--device", "cpu")
-    assert [(r["model"], r["mode"]) for r in rows] == [("rife", "plain"), ("rife", "forward"), ("rife", "drba")]
+    assert [(r["model"], r["mode"]) for r in rows] == [("rife", mode) for mode in MODES]
     for r in rows:
         assert r["size"] == "128x64" and r["frames"] == 6 and r["fps"] > 0 and r["model_only_fps"] > 0
         assert r["seek_equals_playback"] is True, r
@@ -51,12 +52,12 @@ def test_speed_benchmark_reports_fps_against_the_model_alone_and_checks_seeking(
 def test_quality_benchmark_scores_the_references_as_their_definitions_say():
     rows = _run("benchmarks/quality.py", "--quick", "--json", "--scenes", "twos,ones still,cut")
     by = {(r["scene"], r["run"]): r for r in rows}
-    assert {run for _, run in by} == {"repeat", "crossfade", "plain rife", "forward rife", "drba rife"}
+    assert {run for _, run in by} == {"repeat", "crossfade"} | {f"{mode} rife" for mode in MODES}
     # Repeating source frames holds every actor between drawings and never blends at a cut.
     assert by["twos", "repeat"]["held"][0] > 0.5 and by["cut", "repeat"]["blend"] == 0.0
     # A crossfade blends the two shots at a cut; the filter never does.
     assert by["cut", "crossfade"]["blend"] > 0.01
-    assert all(by["cut", f"{m} rife"]["blend"] < 1e-6 for m in ("plain", "forward", "drba"))
+    assert all(by["cut", f"{m} rife"]["blend"] < 1e-6 for m in MODES)
     # Forward dedup holds a twos drawing less than plain interpolation does.
     assert by["twos", "forward rife"]["held"][0] < by["twos", "plain rife"]["held"][0]
     assert all(r["calls"] > 0 for (_, run), r in by.items() if "rife" in run)

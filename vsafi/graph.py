@@ -31,8 +31,8 @@ __all__ = ["build_graph"]
 core = vs.core
 
 #: Cached values per source frame at most: source tensor, thumbnail, analysis image, cut-test
-#: difference, cut flag, pair state, endpoint flows and ratio map, and a pyramid node per
-#: forward level (3) → 11, rounded up.
+#: difference, cut flag, pair state, endpoint flows, ratio map, duplicate flag, and a pyramid
+#: node per forward level (3) → 12, rounded up.
 _ENTRIES_PER_SOURCE = 16
 #: Source frames that outputs rendering at once on other threads may add beyond one window
 #: (16 threads at 2.5x span about 7 source frames; a random seek adds one more window).
