@@ -76,6 +76,12 @@ def _psnr(err2: float) -> float:
     return 10 * math.log10(1 / max(err2, 1e-12))
 
 
+def _box(ys: np.ndarray, xs: np.ndarray, act: Actor, centre: tuple[float, float]) -> np.ndarray:
+    """Pixels within the actor's half extent plus ACTOR_MARGIN of ``centre`` (y, x)."""
+    return ((np.abs(ys - centre[0]) <= act.size[0] + ACTOR_MARGIN)
+            & (np.abs(xs - centre[1]) <= act.size[1] + ACTOR_MARGIN))
+
+
 @dataclass
 class Score:
     held: list[float]
@@ -105,15 +111,12 @@ def score(clip: AnimeClip, outputs: Callable[[int], np.ndarray], n_out: int, rat
             mask = np.ones((h, w), bool)
             near = [math.floor(taus[j]), min(math.ceil(taus[j]), b - 1)]
             for k, act in enumerate(actors):
-                def box_at(cy: float, cx: float) -> np.ndarray:
-                    return (np.abs(ys - cy) <= act.size[0] + ACTOR_MARGIN) & (np.abs(xs - cx) <= act.size[1] + ACTOR_MARGIN)
-
-                box = box_at(*clip.true_centre(k, taus[j]))
+                box = _box(ys, xs, act, clip.true_centre(k, taus[j]))
                 # The background is what no actor covers: not where it truly is, nor where the
                 # drawings around this time have it.
                 mask &= ~box
                 for i in near:
-                    mask &= ~box_at(*clip.drawn_centre(k, i))
+                    mask &= ~_box(ys, xs, act, clip.drawn_centre(k, i))
                 if act.cadence == 1:
                     ones_err += float(((pictures[j][box] - truth[box]) ** 2).sum())
                     ones_n += int(box.sum()) * 3

@@ -35,6 +35,7 @@ from vsafi.engine.canvas import Canvas
 from vsafi.models.backend import TimeMap
 from vsafi.models.registry import MODELS
 from vsafi.modes import MODES
+from vsafi.modes.drba.mode import SIDE_DOMINANCE
 from vsafi.synthetic import demo_clip, to_vs_clip
 
 core = vs.core
@@ -96,7 +97,7 @@ def seconds_per_call(backend, height: int, width: int, repeats: int = 3) -> dict
     flow = backend.flows(state)[0]
     grid = torch.rand(1, 1, *flow.shape[2:], device=backend.device)
     calls = {"pair": lambda: backend.pair(a, b), "synth": lambda: backend.synth(state, 0.5),
-             "synth_map": lambda: backend.synth(state, TimeMap(grid, grid, 25.0)),
+             "synth_map": lambda: backend.synth(state, TimeMap(grid, grid, SIDE_DOMINANCE)),
              "flows": lambda: backend.flows(state)}
     out = {}
     for kind, call in calls.items():

@@ -11,8 +11,6 @@ import vapoursynth as vs
 
 from .cuts import DEFAULT_RATIO
 from .frames import FrameFormat
-from .models.registry import SCALES, model_spec
-from .modes import mode_spec
 from .timing.timemap import PHASES, as_fraction
 
 __all__ = ["Settings", "UNSET", "check_arguments", "error"]
@@ -117,21 +115,13 @@ def _scenes(scenes: Sequence[int], num_frames: int) -> list[int]:
     return out
 
 
-def _registered(mode: object, model: object, scale: object) -> None:
-    try:
-        mode_spec(mode)
-        model_spec(model)
-    except ValueError as exc:
-        raise error(str(exc)) from exc
-    if scale not in SCALES:
-        raise error(f"scale must be one of {', '.join(map(str, SCALES))}, not {scale!r}")
-
-
 def check_arguments(clip: vs.VideoNode, *, fps: object, factor: object, mode: str, model: str,
-                    n_forward: object, drop_threshold: object, scene_ratio: object, scenes: Sequence[int] | None, scale: float,
-                    src_fps: object, device: str | None, precision: str | None, phase: str,
+                    n_forward: object, drop_threshold: object, scene_ratio: object, scenes: Sequence[int] | None,
+                    scale: float, src_fps: object, device: str | None, precision: str | None, phase: str,
                     cache_mb: object, weights: str | None, scene_threshold: object) -> Settings:
-    """All of ``interpolate``'s arguments checked, in the order a user meets them."""
+    """``interpolate``'s arguments checked, in the order a user meets them. Mode, model, scale,
+    device and precision are checked where they are made (``make_mode``, ``get_backend``), whose
+    messages the filter passes on."""
     fmt = _clip(clip)
     fps_src, fps_out = _rates(clip, fps, factor, src_fps)
     if phase not in PHASES:
@@ -145,7 +135,6 @@ def check_arguments(clip: vs.VideoNode, *, fps: object, factor: object, mode: st
     if cache_mb is not None and (isinstance(cache_mb, bool) or not isinstance(cache_mb, (int, float))
                                  or not cache_mb > 0):
         raise error(f"cache_mb must be a positive number of MiB, not {cache_mb!r}")
-    _registered(mode, model, scale)
     return Settings(
         fmt=fmt, num_frames=clip.num_frames, fps_src=fps_src, fps_out=fps_out, mode=mode, model=model,
         options={"n_forward": n_forward, "drop_threshold": drop_threshold}, scene_ratio=ratio,

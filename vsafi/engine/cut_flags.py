@@ -25,9 +25,14 @@ class CutFlags:
         self.ratio = ratio
 
     @property
+    def detects(self) -> bool:
+        """Whether the contrast test runs (no explicit scenes, detection on)."""
+        return self.scenes is None and self.ratio is not None
+
+    @property
     def reach(self) -> int:
         """Source frames a decision reads beyond its pair, on each side."""
-        return CUT_REACH if self.scenes is None and self.ratio is not None else 0
+        return CUT_REACH if self.detects else 0
 
     def test(self, job: Job) -> CutTest:
         """is_cut(i) for pairs whose frames ``job`` holds, with ``reach`` frames around them."""
@@ -38,8 +43,6 @@ class CutFlags:
         def remember(a: int, make) -> Change:
             return job.cache.get(("diff", a), make)
 
-        detector = None
-        if self.scenes is None and self.ratio is not None:
-            detector = CutDetector(change_reader(thumb, remember), self.num_frames, self.ratio)
+        detector = CutDetector(change_reader(thumb, remember), self.num_frames, self.ratio) if self.detects else None
         decide = cut_test(self.scenes, job.frames.props, detector)
         return lambda i: job.cache.get(("cut", i), lambda: decide(i))

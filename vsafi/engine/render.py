@@ -57,7 +57,6 @@ class Job:
     """One output's access to the engine. Every method returns a cached value when there is one."""
 
     def __init__(self, renderer: Renderer, frames: SourceFrames) -> None:
-        self.renderer = renderer
         self.backend = renderer.backend
         self.canvas = renderer.canvas
         self.cache = renderer.cache

@@ -10,14 +10,22 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import torch
 
 from ..engine.render import Job
 from ..timing.plan import Interp
 from ..timing.scenes import CutTest
 from ..timing.timemap import clamped_source_time, floor_frac
+from .gray import analysis_image
 
-__all__ = ["Mode"]
+__all__ = ["Mode", "analysis"]
+
+
+def analysis(job: Job, i: int) -> np.ndarray:
+    """Small gray image of source frame i (:func:`analysis_image`), cached as ('ana', i): what
+    the modes that measure between frames (cadence, duplicates) compare."""
+    return job.cache.get(("ana", i), lambda: analysis_image(job.frames.gray(i)))
 
 
 class Mode:

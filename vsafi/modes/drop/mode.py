@@ -9,8 +9,7 @@ import numpy as np
 from ...engine.render import Job
 from ...timing.plan import Interp
 from ...timing.scenes import CutTest
-from ..base import Mode
-from ..gray import analysis_image
+from ..base import Mode, analysis
 from .plan import drop_plan, drop_window
 
 __all__ = ["DropMode", "DEFAULT_DROP_THRESHOLD"]
@@ -37,11 +36,8 @@ class DropMode(Mode):
 
     def is_dup(self, i: int, job: Job) -> bool:
         """F[i] is a duplicate of F[i−1] (cached as ('dup', i))."""
-
-        def gray(k: int) -> np.ndarray:
-            return job.cache.get(("ana", k), lambda: analysis_image(job.frames.gray(k)))
-
-        return job.cache.get(("dup", i), lambda: float(np.abs(gray(i) - gray(i - 1)).mean()) < self.threshold)
+        return job.cache.get(("dup", i),
+                             lambda: float(np.abs(analysis(job, i) - analysis(job, i - 1)).mean()) < self.threshold)
 
     def plan(self, j: int, is_cut: CutTest, job: Job) -> Interp:
         return drop_plan(j, self.ratio, self.n, is_cut, lambda i: self.is_dup(i, job), self.phase)

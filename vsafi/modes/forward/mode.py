@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import numpy as np
-
 from ...engine.cache import OnceCache
 from ...engine.render import Job
 from ...timing.plan import Interp
 from ...timing.scenes import CutTest
-from ..base import Mode
+from ..base import Mode, analysis
 from .blocks import BLOCK, MAX_AUTO_N, block_passes, measure_range
-from ..gray import analysis_image
 from .plan import forward_plan, forward_window
 
 __all__ = ["ForwardMode", "CADENCE_BLOCKS"]
@@ -53,18 +50,13 @@ class ForwardMode(Mode):
                 lo, hi = min(lo, r.start), max(hi, r.stop)
         return range(lo, hi)
 
-    @staticmethod
-    def _analysis(i: int, job: Job) -> np.ndarray:
-        """Small gray image of source frame i for the cadence measurement (cached)."""
-        return job.cache.get(("ana", i), lambda: analysis_image(job.frames.gray(i)))
-
     def passes_at(self, k: int, is_cut: CutTest, job: Job) -> int:
         """Forward passes N in effect at source frame k."""
         if self.fixed is not None:
             return self.fixed
         block = k // BLOCK
         passes = self.cadence_cache.get(
-            ("block", block), lambda: block_passes(block, self.n, is_cut, lambda i: self._analysis(i, job)))
+            ("block", block), lambda: block_passes(block, self.n, is_cut, lambda i: analysis(job, i)))
         return passes[k]
 
     def plan(self, j: int, is_cut: CutTest, job: Job) -> Interp:
