@@ -13,7 +13,7 @@ import torch
 from .. import weights as _weights
 from ..models.backend import Backend
 from ..models.registry import SCALES, model_spec
-from .device import resolve_device, resolve_dtype
+from .device import resolve_device, resolve_dtype, thread_count_independent_cpu
 
 __all__ = ["get_backend"]
 
@@ -29,6 +29,8 @@ def get_backend(model: str, weights=None, device: str | torch.device | None = No
         raise ValueError(f"scale must be one of {', '.join(map(str, SCALES))}, not {scale!r}")
     dev = resolve_device(device)
     dtype = resolve_dtype(precision, dev)
+    if dev.type == "cpu":
+        thread_count_independent_cpu()
     folder = _weights.find_weights_dir(model, weights)
     key = (model, str(folder.resolve()), str(dev), dtype, scale)
     with _loaded_lock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["resolve_device", "resolve_dtype"]
+__all__ = ["resolve_device", "resolve_dtype", "thread_count_independent_cpu"]
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
@@ -34,3 +34,18 @@ def resolve_dtype(precision: str | None, device: torch.device) -> torch.dtype:
     if table[precision] == torch.float16 and device.type == "cpu":
         raise ValueError("precision='fp16' needs a CUDA device; use precision='fp32' on the CPU")
     return table[precision]
+
+
+def thread_count_independent_cpu() -> None:
+    """Make RIFE on the CPU give the same bits at any thread count, so a scale-out worker with 1
+    thread and a process with 16 agree (docs/cluster.md).
+
+    oneDNN picks its convolution by the number of threads: between 1 and 2 threads, RIFE 4.6
+    changed 1 of 96 frames of a 160×96 clip on twos and threes. With ATen's own convolution its
+    frames were identical at 1, 2 and 3 threads, and single passes at 160×96, 480×288 and
+    960×544 too, at 1.4× the time (448×256, 2 cores). GMFSS is not made independent by this:
+    its bilinear resizes round differently by thread split as well (docs/cluster.md). The
+    switch is process-wide and never undone: toggling it around calls would race with
+    concurrent calls.
+    """
+    torch.backends.mkldnn.enabled = False
