@@ -13,7 +13,7 @@ LOCK    := requirements.lock
 setup: $(STAMP) $(WEIGHTS)
 
 $(STAMP): setup.py pyproject.toml $(LOCK) scripts/install.sh
-	scripts/install.sh test $(VENV)
+	scripts/install.sh test,cluster $(VENV)
 	$(VENV)/bin/vapoursynth config >/dev/null
 	@touch $@
 
@@ -36,7 +36,7 @@ bench: setup
 	$(VPY) benchmarks/speed.py
 
 $(PREVIEW): $(STAMP)
-	scripts/install.sh test,preview $(VENV)
+	scripts/install.sh test,cluster,preview $(VENV)
 	@touch $@
 
 preview: setup $(PREVIEW)

@@ -16,6 +16,8 @@ setup(
     extras_require={
         "test": ["pytest", "matplotlib"],
         "plot": ["matplotlib"],
+        # Scale-out over workers and machines (vsafi --workers / --ray).
+        "cluster": ["ray>=2.40"],
         # vspreview 0.20 fails to import with vsjetpack 2 (`vs_object` moved out of vstools).
         "preview": ["vspreview", "vsjetpack<2"],
     },

@@ -8,7 +8,7 @@ PY=$(scripts/find-python.sh)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$PY" -m venv "$tmp/venv"
-"$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test,plot,preview]'
+"$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test,plot,preview,cluster]'
 {
   echo "# Exact versions that 'make setup' installs (as pip constraints), for CPython 3.12 on x86-64 Linux."
   echo "# Written by 'make lock' ($(date -u +%Y-%m-%d)); do not edit by hand. setup.py keeps loose bounds."

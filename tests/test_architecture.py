@@ -11,7 +11,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "vsafi"
 #: The VapourSynth-facing layer: the only modules that may import vapoursynth.
 VAPOURSYNTH_FACING = {"vsafi.filter", "vsafi.arguments", "vsafi.graph", "vsafi.props", "vsafi.frames",
-                      "vsafi.analysis", "vsafi.cli", "vsafi.demo", "vsafi.synthetic"}
+                      "vsafi.analysis", "vsafi.cli", "vsafi.demo", "vsafi.synthetic", "vsafi.encode"}
 #: Plan arithmetic and measurement that must not need torch or VapourSynth.
 PURE = ["vsafi.timing", "vsafi.modes", "vsafi.modes.plain.plan", "vsafi.modes.forward.plan",
         "vsafi.modes.forward.blocks", "vsafi.modes.forward.cadence", "vsafi.modes.gray", "vsafi.modes.drba.plan",
@@ -86,6 +86,16 @@ def test_models_import_nothing_from_the_engine_the_modes_or_vapoursynth():
             bad = {i for i in imports(path, top_level_only=False)
                    if i.split(".")[0] == "vapoursynth" or i.startswith(("vsafi.engine", "vsafi.modes", "vsafi.cuts"))}
             assert not bad, f"{name} imports {sorted(bad)}"
+
+
+def test_scale_out_uses_the_filter_only_through_interpolate_and_ray_only_in_its_pool():
+    for name, path in modules().items():
+        found = imports(path, top_level_only=False)
+        if name.startswith("vsafi.cluster"):
+            bad = {i for i in found if i.startswith(("vsafi.engine", "vsafi.modes", "vsafi.models", "vsafi.cuts"))}
+            assert not bad, f"{name} imports {sorted(bad)}"
+        if any(i.split(".")[0] == "ray" for i in found):
+            assert name == "vsafi.cluster.ray_pool", f"{name} imports ray"
 
 
 def test_only_the_vapoursynth_facing_layer_imports_vapoursynth():

@@ -11,7 +11,9 @@ import vapoursynth as vs
 
 import vsafi
 from conftest import needs_weights
-from vsafi.cli import encode, encode_command, ffmpeg_exe, main
+from vsafi.cli import main
+from vsafi.encode import encode
+from vsafi.ffmpeg_args import encode_command, ffmpeg_exe
 from vsafi.synthetic import AnimeClip, cadence_scene, to_vs_clip
 
 W, H = 160, 96

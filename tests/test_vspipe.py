@@ -12,7 +12,7 @@ import pytest
 import vapoursynth as vs
 
 from conftest import needs_weights
-from vsafi.cli import ffmpeg_exe
+from vsafi.ffmpeg_args import ffmpeg_exe
 
 ROOT = Path(__file__).resolve().parent.parent
 VSPIPE = shutil.which("vspipe", path=str(Path(sys.executable).parent)) or shutil.which("vspipe")

@@ -1,37 +1,29 @@
-"""`vsafi` command: the whole file-to-file job, and `vsafi analyze` for cuts and cadence.
+"""`vsafi` command: file (or folder) in, file out, and `vsafi analyze` for cuts and cadence.
 
-bestsource decodes, the filter interpolates in-process, y4m goes to ffmpeg, audio and
-subtitles are copied from the input. The only module that knows files and ffmpeg.
+bestsource decodes, the filter interpolates, y4m goes to ffmpeg (:mod:`.encode`), audio and
+subtitles are copied from the input. With ``--workers`` or ``--ray`` the frames are rendered
+in segments on Ray (:mod:`.cluster`).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import signal
-import subprocess
 import sys
-import time
 from fractions import Fraction
 from pathlib import Path
-from typing import Sequence
+from typing import Any
 
+from .cluster.chunks import DEFAULT_CHUNK_SECONDS
 from .cuts import DEFAULT_RATIO
+from .encode import encode, open_source
+from .ffmpeg_args import Encoder, encode_command
+from .inputs import expand_inputs, output_paths
 from .models.registry import DEFAULT_MODEL, MODELS, SCALES
 from .modes import DEFAULT_MODE, MODES
+from .progress import ProgressLine
 
-__all__ = ["main", "ffmpeg_exe", "encode_command", "encode"]
-
-
-def ffmpeg_exe() -> str:
-    """The system ffmpeg if present, else the binary the imageio-ffmpeg wheel ships."""
-    exe = shutil.which("ffmpeg")
-    if exe:
-        return exe
-    import imageio_ffmpeg
-
-    return imageio_ffmpeg.get_ffmpeg_exe()
+__all__ = ["main", "build_parser", "filter_kwargs"]
 
 
 def _rate_arg(text: str) -> Fraction:
@@ -43,120 +35,65 @@ def _rate_arg(text: str) -> Fraction:
         raise argparse.ArgumentTypeError(f"not a rate: {text!r} (use 60000/1001, 59.94 or 60)") from exc
 
 
-def encode_command(dst: Path, audio_from: Path | None, encoder: str = "libx264", crf: int = 16,
-                   preset: str | None = None, extra: Sequence[str] = ()) -> list[str]:
-    """ffmpeg reading y4m on stdin, plus audio/subtitles from ``audio_from`` when given."""
-    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "yuv4mpegpipe", "-i", "-"]
-    if audio_from is not None:
-        cmd += ["-i", str(audio_from), "-map", "0:v:0", "-map", "1:a?", "-c:a", "copy"]
-        if dst.suffix.lower() == ".mkv":
-            cmd += ["-map", "1:s?", "-c:s", "copy"]
-    cmd += ["-c:v", encoder]
-    if encoder in ("libx264", "libx265", "libsvtav1", "libvpx-vp9"):
-        cmd += ["-crf", str(crf)]
-    if preset:
-        cmd += ["-preset", preset]
-    return cmd + list(extra) + [str(dst)]
-
-
-def encode(clip, cmd: list[str], dst: Path, progress=None) -> bool:
-    """Pipe ``clip`` as y4m into ffmpeg ``cmd``; the partial output is removed unless it succeeds.
-
-    Ctrl-C stops ffmpeg, removes the file and re-raises KeyboardInterrupt.
-    """
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
-    ok = False
+def _seconds_arg(text: str) -> Fraction:
     try:
-        _for_y4m(clip).output(proc.stdin, y4m=True, progress_update=progress)
-        proc.stdin.close()
-        ok = proc.wait() == 0
-        if not ok:
-            print(f"vsafi: ffmpeg failed (exit {proc.returncode}): {' '.join(cmd)}", file=sys.stderr)
-    except BrokenPipeError:
-        print(f"vsafi: ffmpeg stopped reading (exit {proc.wait()})", file=sys.stderr)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        if not ok and dst.exists():
-            dst.unlink()
-    return ok
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+    return value
 
 
-class _Progress:
-    """One status line on stderr: frames, fps, ETA."""
-
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.total = total
-        self.quiet = quiet
-        self.start = time.monotonic()
-        self.last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if self.quiet or (now - self.last < 0.5 and done < total):
-            return
-        self.last = now
-        rate = done / max(now - self.start, 1e-9)
-        eta = (total - done) / rate if rate > 0 else float("inf")
-        width = 30
-        fill = int(width * done / max(total, 1))
-        eta_text = time.strftime("%H:%M:%S", time.gmtime(eta)) if eta != float("inf") else "--:--:--"
-        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{total} {rate:6.2f} fps ETA {eta_text}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
-def _open_source(path: Path):
-    import vapoursynth as vs
-
-    if not path.is_file():
-        raise FileNotFoundError(f"input {path} does not exist")
-    return vs.core.bs.VideoSource(str(path))
-
-
-def _for_y4m(clip):
-    """y4m carries YUV/GRAY only: RGB goes to 4:4:4 YUV at the same depth."""
-    import vapoursynth as vs
-
-    if clip.format.color_family != vs.RGB:
-        return clip
-    bits = clip.format.bits_per_sample
-    fmt = vs.core.query_video_format(vs.YUV, clip.format.sample_type, bits, 0, 0)
-    return vs.core.resize.Bicubic(clip, format=fmt.id, matrix_s="709")
-
-
-def run_interpolate(args: argparse.Namespace) -> int:
-    from . import interpolate
-
-    src, dst = Path(args.input), Path(args.output)
-    clip = _open_source(src)
-    kw = dict(mode=args.mode, model=args.model, n_forward=args.n_forward, drop_threshold=args.drop_threshold,
-              scale=args.scale,
-              device=args.device, precision=args.precision,
-              scene_ratio=None if args.no_scdet else args.scene_ratio)
+def filter_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``interpolate`` arguments a command line stands for."""
+    kw: dict[str, Any] = dict(mode=args.mode, model=args.model, n_forward=args.n_forward,
+                              drop_threshold=args.drop_threshold, scale=args.scale, device=args.device,
+                              precision=args.precision, scene_ratio=None if args.no_scdet else args.scene_ratio)
     if args.fps is not None:
         kw["fps"] = args.fps
     else:
         kw["factor"] = args.factor
-    out = interpolate(clip, **kw)
-    cmd = encode_command(dst, src, args.encoder, args.crf, args.preset, args.ffmpeg_args or [])
+    return kw
+
+
+def _render_one(src: Path, dst: Path, kw: dict[str, Any], encoder: Encoder, quiet: bool) -> int:
+    """The single-process path: one filter, frames in order, one ffmpeg."""
+    from . import interpolate
+
+    out = interpolate(open_source(src), **kw)
+    cmd = encode_command(dst, src, encoder.name, encoder.crf, encoder.preset, encoder.extra)
     try:
-        ok = encode(out, cmd, dst, _Progress(out.num_frames, args.quiet))
+        ok = encode(out, cmd, dst, ProgressLine(out.num_frames, quiet))
     except KeyboardInterrupt:
         print("\nvsafi: interrupted; partial output removed", file=sys.stderr)
         return 130
     return 0 if ok else 1
 
 
+def run_interpolate(args: argparse.Namespace) -> int:
+    given = [Path(p) for p in args.input]
+    inputs = expand_inputs(given)
+    batch = len(given) > 1 or any(p.is_dir() for p in given)
+    pairs = list(zip(inputs, output_paths(inputs, Path(args.output), batch)))
+    encoder = Encoder(args.encoder, args.crf, args.preset, tuple(args.ffmpeg_args or ()))
+    kw = filter_kwargs(args)
+    if args.workers is not None or args.ray is not None:
+        from .cluster.driver import scale_out
+
+        return scale_out(pairs, kw, encoder, args.workers, args.ray, args.chunk, args.quiet)
+    for src, dst in pairs:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        status = _render_one(src, dst, kw, encoder, args.quiet)
+        if status:
+            return status
+    return 0
+
+
 def run_analyze(args: argparse.Namespace) -> int:
     from .analysis import analyze, plot_analysis
 
-    clip = _open_source(Path(args.input))
+    clip = open_source(Path(args.input))
     report = analyze(clip, scene_ratio=None if args.no_scdet else args.scene_ratio,
                      fps=args.fps, factor=args.factor if args.fps is None else None)
     print(report.score_table())
@@ -186,8 +123,10 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vsafi", description="Anime frame interpolation, file in -> file out.")
-    p.add_argument("-i", "--input", required=True, help="input video (any format bestsource reads)")
-    p.add_argument("-o", "--output", required=True, help="output video (.mkv keeps subtitles)")
+    p.add_argument("-i", "--input", required=True, nargs="+",
+                   help="input videos (any format bestsource reads) or folders of them")
+    p.add_argument("-o", "--output", required=True,
+                   help="output video (.mkv keeps subtitles); with several inputs, a folder")
     _add_common(p)
     p.add_argument("-m", "--model", default=DEFAULT_MODEL, choices=list(MODELS),
                    help="; ".join(f"{name}: {spec.summary}" for name, spec in MODELS.items()))
@@ -204,6 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", default=None)
     p.add_argument("--ffmpeg-args", nargs=argparse.REMAINDER, help="extra ffmpeg output options (last)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    scale = p.add_argument_group("scale-out (Ray: pip install 'vsafi[cluster]')")
+    scale.add_argument("--workers", type=int, default=None,
+                       help="render on a local Ray with N workers (one GPU each where there are enough)")
+    scale.add_argument("--ray", default=None, metavar="ADDRESS",
+                       help="render on the Ray cluster at HOST:PORT (or auto); --workers then caps the tasks")
+    scale.add_argument("--chunk", type=_seconds_arg, default=DEFAULT_CHUNK_SECONDS, metavar="SECONDS",
+                       help=f"output seconds per segment task (default {DEFAULT_CHUNK_SECONDS})")
     return p
 
 

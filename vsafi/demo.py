@@ -15,7 +15,8 @@ from pathlib import Path
 import vapoursynth as vs
 
 from . import interpolate
-from .cli import encode, encode_command
+from .encode import encode
+from .ffmpeg_args import encode_command
 from .models.registry import DEFAULT_MODEL, MODELS
 from .synthetic import demo_clip, to_vs_clip
 

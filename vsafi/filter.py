@@ -6,12 +6,14 @@ The VapourSynth-facing layer is this module with :mod:`.arguments`, :mod:`.graph
 
 from __future__ import annotations
 
-from typing import Sequence
+import inspect
+from typing import Any, Sequence
 
 import vapoursynth as vs
 
 from .arguments import UNSET, Settings, check_arguments, error
 from .cuts import DEFAULT_RATIO
+from . import weights as _weights
 from .engine.backends import get_backend
 from .graph import build_graph
 from .hostmem import hold_mmap_threshold
@@ -20,7 +22,7 @@ from .models.registry import DEFAULT_MODEL, MODELS
 from .modes import DEFAULT_MODE, MODES, make_mode
 from .modes.base import Mode
 
-__all__ = ["interpolate"]
+__all__ = ["interpolate", "preflight"]
 
 
 def _mode_and_model(s: Settings) -> tuple[Mode, Backend]:
@@ -85,6 +87,20 @@ def interpolate(
     hold_mmap_threshold()
     strategy, backend = _mode_and_model(s)
     return build_graph(clip, s, strategy, backend)
+
+
+def preflight(clip: vs.VideoNode, **kwargs: Any) -> Settings:
+    """``interpolate``'s checks for these arguments without loading the model: the same errors,
+    and the output's length and rate. For a driver that hands the frames to other processes."""
+    bound = inspect.signature(interpolate).bind(clip, **kwargs)
+    bound.apply_defaults()
+    s = check_arguments(**bound.arguments)
+    try:
+        make_mode(s.mode, s.ratio, s.num_frames, s.phase, **s.options)
+        _weights.find_weights_dir(s.model, s.weights)
+    except (ValueError, FileNotFoundError) as exc:
+        raise error(str(exc).removeprefix("vsafi: ")) from exc
+    return s
 
 
 def _choices(table: dict, default: str) -> str:

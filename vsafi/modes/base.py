@@ -14,7 +14,6 @@ import numpy as np
 import torch
 
 from ..engine.render import Job
-from ..timing.plan import Interp
 from ..timing.scenes import CutTest
 from ..timing.timemap import clamped_source_time, floor_frac
 from .gray import analysis_image
