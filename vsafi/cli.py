@@ -84,6 +84,8 @@ def run_interpolate(args: argparse.Namespace) -> int:
         return scale_out(pairs, kw, encoder, args.workers, args.ray, args.chunk, args.quiet)
     for src, dst in pairs:
         dst.parent.mkdir(parents=True, exist_ok=True)
+        if len(pairs) > 1 and not args.quiet:
+            print(f"vsafi: {src} -> {dst}", file=sys.stderr)
         status = _render_one(src, dst, kw, encoder, args.quiet)
         if status:
             return status
