@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ffmpeg-args", nargs=argparse.REMAINDER, help="extra ffmpeg output options (last)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     scale = p.add_argument_group("scale-out (Ray: pip install 'vsafi[cluster]')")
-    scale.add_argument("--workers", type=int, default=None,
+    scale.add_argument("--workers", type=int, default=None, metavar="N",
                        help="render on a local Ray with N workers (one GPU each where there are enough)")
     scale.add_argument("--ray", default=None, metavar="ADDRESS",
                        help="render on the Ray cluster at HOST:PORT (or auto); --workers then caps the tasks")
