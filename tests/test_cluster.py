@@ -24,7 +24,7 @@ from vsafi.cluster.chunks import chunk_frames, split
 from vsafi.cluster.driver import plan_input
 from vsafi.cluster.job import run_jobs
 from vsafi.cluster.join import concat_list
-from vsafi.cluster.ray_pool import RETRIES, ClusterError, connect, run_segments
+from vsafi.cluster.ray_pool import RETRIES, ClusterError, connect, local_placement, run_segments
 from vsafi.cluster.workdir import WorkDir, partial_path
 from vsafi.encode import encode
 from vsafi.ffmpeg_args import Encoder, encode_command, ffmpeg_exe
@@ -95,6 +95,15 @@ def test_inputs_and_outputs_are_checked_before_any_work(tmp_path):
         output_paths(files, season / "ep02.mkv", batch=True)
     with pytest.raises(ValueError, match="also an input"):
         output_paths([season / "ep02.mkv"], season / "ep02.mkv", batch=False)
+
+
+def test_local_workers_share_the_cores_and_get_a_gpu_each():
+    assert local_placement(16, 4, None) == (4, 4, 1.0), "one worker per GPU by default"
+    assert local_placement(16, 4, 2) == (2, 8, 1.0)
+    assert local_placement(16, 2, 4) == (4, 4, 0.5), "fewer GPUs than workers: an equal share"
+    assert local_placement(2, 0, 2) == (2, 1, 0.0)
+    assert local_placement(2, 0, 4) == (4, 1, 0.0), "more workers than cores: one thread each"
+    assert local_placement(8, 0, None) == (1, 8, 0.0)
 
 
 # -- real jobs on a local Ray ----------------------------------------------------------------------

@@ -16,8 +16,8 @@ from typing import Any, Callable
 from ..progress import REDRAW_S
 from .segment import SegmentReport, SegmentTask, render_segment
 
-__all__ = ["ClusterError", "Pool", "connect", "run_segments", "require_ray", "check_reachable", "INSTALL_HINT",
-           "RETRIES"]
+__all__ = ["ClusterError", "Pool", "connect", "local_placement", "run_segments", "require_ray", "check_reachable",
+           "INSTALL_HINT", "RETRIES"]
 
 #: Reruns of a failed task: a lost worker or a passing failure (disk, driver) is survived; an
 #: input or setting that fails every time stops the job after three attempts.
@@ -77,6 +77,14 @@ def _local_gpus() -> int:
     return torch.cuda.device_count() if torch.cuda.is_available() else 0
 
 
+def local_placement(cores: int, gpus: int, workers: int | None) -> tuple[int, int, float]:
+    """(workers, CPUs per task, GPUs per task) on one machine: ``workers`` or one per GPU (at
+    least one); the cores shared out, so torch gets that many threads per worker; one GPU per
+    worker, or an equal share where there are fewer GPUs than workers (a filter uses one)."""
+    n = workers or max(gpus, 1)
+    return n, max(1, cores // n), (min(1.0, gpus / n) if gpus else 0.0)
+
+
 def connect(workers: int | None, address: str | None, use_gpu: bool) -> Pool:
     """A local Ray with ``workers`` workers (one GPU each where there are enough), or the cluster at
     ``address`` (``workers``, if given, caps the tasks in flight)."""
@@ -87,11 +95,10 @@ def connect(workers: int | None, address: str | None, use_gpu: bool) -> Pool:
     if address is None:
         cores = os.cpu_count() or 1
         gpus = _local_gpus() if use_gpu else 0
-        n = workers or max(gpus, 1)
+        n, per_cpu, per_gpu = local_placement(cores, gpus, workers)
         ray.init(num_cpus=max(cores, n), num_gpus=gpus, include_dashboard=False,
                  object_store_memory=LOCAL_OBJECT_STORE, **quiet)
-        per_gpu = min(1.0, gpus / n) if gpus else 0.0
-        return Pool(ray, n, max(1, cores // n), per_gpu,
+        return Pool(ray, n, per_cpu, per_gpu,
                     f"{n} local worker{'s' * (n > 1)}" + (f" on {gpus} GPU{'s' * (gpus > 1)}" if gpus else " on the CPU"))
     check_reachable(address)
     try:
