@@ -56,6 +56,13 @@ def clip_from_arrays(frames, fps=Fraction(24000, 1001), fmt=vs.RGBS, props=None)
     return clip
 
 
+def audio_samples(path: Path) -> np.ndarray:
+    """Every audio sample of a file's first audio track (channels, samples), decoded by bestsource."""
+    audio = core.bs.AudioSource(str(path))
+    return np.concatenate([np.stack([np.asarray(f[c]) for c in range(audio.num_channels)])
+                           for f in audio.frames()], axis=1)
+
+
 def planes(frame: vs.VideoFrame) -> list[np.ndarray]:
     return [np.array(frame[p]) for p in range(frame.format.num_planes)]
 

@@ -10,20 +10,13 @@ import pytest
 import vapoursynth as vs
 
 import vsafi
-from conftest import needs_weights
+from conftest import audio_samples, needs_weights
 from vsafi.cli import main
 from vsafi.encode import encode
 from vsafi.ffmpeg_args import encode_command, ffmpeg_exe
 from vsafi.synthetic import AnimeClip, cadence_scene, to_vs_clip
 
 W, H = 160, 96
-
-
-def _audio_samples(path) -> np.ndarray:
-    """Every audio sample of a file's first audio track (channels, samples), decoded by bestsource."""
-    audio = vs.core.bs.AudioSource(str(path))
-    return np.concatenate([np.stack([np.asarray(f[c]) for c in range(audio.num_channels)])
-                           for f in audio.frames()], axis=1)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +42,7 @@ def test_cli_interpolates_file_and_keeps_audio(sample, tmp_path):
     video = vs.core.bs.VideoSource(str(out))
     assert video.num_frames == 30 and video.fps == Fraction(60000, 1001)
     # The audio track is copied, not re-encoded lossily or dropped: the same samples come back.
-    kept, original = _audio_samples(out), _audio_samples(sample)
+    kept, original = audio_samples(out), audio_samples(sample)
     assert kept.shape == original.shape and kept.shape[1] > 20000
     assert np.array_equal(kept, original)
 

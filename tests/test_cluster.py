@@ -18,7 +18,7 @@ import pytest
 import vapoursynth as vs
 
 import cluster_faults
-from conftest import needs_weights
+from conftest import audio_samples, needs_weights, planes
 from vsafi.cli import build_parser, filter_kwargs, main
 from vsafi.cluster.chunks import chunk_frames, split
 from vsafi.cluster.driver import plan_input
@@ -109,19 +109,12 @@ def test_local_workers_share_the_cores_and_get_a_gpu_each():
 # -- real jobs on a local Ray ----------------------------------------------------------------------
 
 def _decoded(path: Path) -> list[list[np.ndarray]]:
-    clip = vs.core.bs.VideoSource(str(path))
-    return [[np.array(f[p]) for p in range(f.format.num_planes)] for f in clip.frames()]
+    return [planes(f) for f in vs.core.bs.VideoSource(str(path)).frames()]
 
 
 def _same_frames(a: Path, b: Path) -> bool:
     fa, fb = _decoded(a), _decoded(b)
     return len(fa) == len(fb) and all(np.array_equal(x, y) for pa, pb in zip(fa, fb) for x, y in zip(pa, pb))
-
-
-def _audio(path: Path) -> np.ndarray:
-    audio = vs.core.bs.AudioSource(str(path))
-    return np.concatenate([np.stack([np.asarray(f[c]) for c in range(audio.num_channels)])
-                           for f in audio.frames()], axis=1)
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +194,7 @@ def test_two_workers_give_the_single_process_frames_and_audio(mode, source, refe
     assert len({r.worker for r in result.reports}) == 2
     assert vs.core.bs.VideoSource(str(out)).num_frames == 96
     assert _same_frames(out, reference(mode))
-    assert np.array_equal(_audio(out), _audio(source))
+    assert np.array_equal(audio_samples(out), audio_samples(source))
     assert not WorkDir(out).path.exists()
 
 

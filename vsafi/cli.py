@@ -17,11 +17,11 @@ from typing import Any
 from .cluster.chunks import DEFAULT_CHUNK_SECONDS
 from .cuts import DEFAULT_RATIO
 from .encode import encode, open_source
-from .ffmpeg_args import Encoder, encode_command
+from .ffmpeg_args import Encoder
 from .inputs import expand_inputs, output_paths
 from .models.registry import DEFAULT_MODEL, MODELS, SCALES
 from .modes import DEFAULT_MODE, MODES
-from .progress import ProgressLine
+from .progress import ProgressLine, say
 
 __all__ = ["main", "build_parser", "filter_kwargs"]
 
@@ -62,11 +62,11 @@ def _render_one(src: Path, dst: Path, kw: dict[str, Any], encoder: Encoder, quie
     from . import interpolate
 
     out = interpolate(open_source(src), **kw)
-    cmd = encode_command(dst, src, encoder.name, encoder.crf, encoder.preset, encoder.extra)
     try:
-        ok = encode(out, cmd, dst, ProgressLine(out.num_frames, quiet))
+        ok = encode(out, encoder.command(dst, src), dst, ProgressLine(out.num_frames, quiet))
     except KeyboardInterrupt:
-        print("\nvsafi: interrupted; partial output removed", file=sys.stderr)
+        sys.stderr.write("\n")
+        say("interrupted; partial output removed")
         return 130
     return 0 if ok else 1
 
@@ -85,7 +85,7 @@ def run_interpolate(args: argparse.Namespace) -> int:
     for src, dst in pairs:
         dst.parent.mkdir(parents=True, exist_ok=True)
         if len(pairs) > 1 and not args.quiet:
-            print(f"vsafi: {src} -> {dst}", file=sys.stderr)
+            say(f"{src} -> {dst}")
         status = _render_one(src, dst, kw, encoder, args.quiet)
         if status:
             return status
@@ -172,13 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except (ValueError, OSError) as exc:
-        print(f"vsafi: {exc}", file=sys.stderr)
+        say(str(exc))
         return 2
     except Exception as exc:
         import vapoursynth as vs
 
         if isinstance(exc, vs.Error):
-            print(f"vsafi: {exc}", file=sys.stderr)
+            say(str(exc))
             return 2
         raise
 

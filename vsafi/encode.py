@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import Callable
 
 import vapoursynth as vs
+
+from .progress import say
 
 
 __all__ = ["encode", "for_y4m", "open_source"]
@@ -47,9 +48,9 @@ def encode(clip: vs.VideoNode, cmd: list[str], dst: Path,
         proc.stdin.close()
         ok = proc.wait() == 0
         if not ok:
-            print(f"vsafi: ffmpeg failed (exit {proc.returncode}): {' '.join(cmd)}", file=sys.stderr)
+            say(f"ffmpeg failed (exit {proc.returncode}): {' '.join(cmd)}")
     except BrokenPipeError:
-        print(f"vsafi: ffmpeg stopped reading (exit {proc.wait()})", file=sys.stderr)
+        say(f"ffmpeg stopped reading (exit {proc.wait()})")
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)

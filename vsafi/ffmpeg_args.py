@@ -32,6 +32,13 @@ class Encoder:
             args += ["-preset", self.preset]
         return args + list(self.extra)
 
+    def command(self, dst: Path, audio_from: Path | None = None) -> list[str]:
+        """ffmpeg reading y4m on stdin into ``dst``, plus audio/subtitles from ``audio_from``."""
+        cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "yuv4mpegpipe", "-i", "-"]
+        if audio_from is not None:
+            cmd += ["-i", str(audio_from), "-map", "0:v:0"] + side_streams(dst, 1)
+        return cmd + self.video_args() + [str(dst)]
+
 
 def ffmpeg_exe() -> str:
     """The system ffmpeg if present, else the binary the imageio-ffmpeg wheel ships."""
@@ -53,8 +60,5 @@ def side_streams(dst: Path, input_index: int) -> list[str]:
 
 def encode_command(dst: Path, audio_from: Path | None, encoder: str = "libx264", crf: int = 16,
                    preset: str | None = None, extra: Sequence[str] = ()) -> list[str]:
-    """ffmpeg reading y4m on stdin, plus audio/subtitles from ``audio_from`` when given."""
-    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "yuv4mpegpipe", "-i", "-"]
-    if audio_from is not None:
-        cmd += ["-i", str(audio_from), "-map", "0:v:0"] + side_streams(dst, 1)
-    return cmd + Encoder(encoder, crf, preset, tuple(extra)).video_args() + [str(dst)]
+    """:meth:`Encoder.command` from loose settings."""
+    return Encoder(encoder, crf, preset, tuple(extra)).command(dst, audio_from)

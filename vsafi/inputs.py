@@ -29,8 +29,10 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
             files += found
         else:
             files.append(p)
-    unique = {f.resolve(): f for f in reversed(files)}
-    return [f for f in files if unique[f.resolve()] is f]
+    first: dict[Path, Path] = {}
+    for f in files:
+        first.setdefault(f.resolve(), f)  # a file named twice (also through its folder) runs once
+    return list(first.values())
 
 
 def output_paths(inputs: list[Path], output: Path, batch: bool) -> list[Path]:

@@ -1,14 +1,20 @@
-"""One status line on stderr: frames done, fps, ETA (single process and scale-out jobs alike)."""
+"""What the command tells its user on stderr: one status line (frames done, fps, ETA, for single
+process and scale-out jobs alike) and one-line messages."""
 
 from __future__ import annotations
 
 import sys
 import time
 
-__all__ = ["ProgressLine"]
+__all__ = ["ProgressLine", "say"]
 
 #: Seconds between redraws: often enough to look alive, rarely enough to cost nothing.
 REDRAW_S = 0.5
+
+
+def say(text: str) -> None:
+    """One message line on stderr, prefixed with the command's name."""
+    print(f"vsafi: {text}", file=sys.stderr)
 
 
 class ProgressLine:

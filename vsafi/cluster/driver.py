@@ -1,4 +1,4 @@
-"""The command's scale-out path: each input checked and measured, Ray connected, the job run,
+"""The command's scale-out path: Ray connected, each input checked and measured, the job run,
 a summary per worker printed. Every failure is one line on stderr and leaves no output file."""
 
 from __future__ import annotations
@@ -10,17 +10,14 @@ from typing import Any
 
 from ..encode import open_source
 from ..ffmpeg_args import Encoder
+from ..progress import say
 from ..timing.timemap import output_length
 from .chunks import chunk_frames
 from .job import InputJob, run_jobs, worker_summary
-from .ray_pool import ClusterError, check_reachable, connect, require_ray, run_segments
+from .ray_pool import ClusterError, connect, run_segments
 from .workdir import WorkDir
 
 __all__ = ["scale_out", "plan_input"]
-
-
-def _say(text: str) -> None:
-    print(f"vsafi: {text}", file=sys.stderr)
 
 
 def plan_input(source: Path, output: Path, filter_kwargs: dict[str, Any], encoder: Encoder,
@@ -45,35 +42,33 @@ def scale_out(pairs: list[tuple[Path, Path]], filter_kwargs: dict[str, Any], enc
               workers: int | None, address: str | None, chunk_seconds: Fraction, quiet: bool) -> int:
     """Run every (input, output) pair on Ray; the exit status of the command."""
     try:
-        require_ray()
-        if address is not None:
-            check_reachable(address)
-        use_gpu = _use_gpu(filter_kwargs.get("device"))
-        jobs = [plan_input(src, dst, filter_kwargs, encoder, chunk_seconds) for src, dst in pairs]
-        pool = connect(workers, address, use_gpu)
-        if filter_kwargs.get("device") == "cuda" and not pool.gpus_per_task:
-            pool.close()
-            raise ClusterError("--device cuda, but Ray found no GPU; use --device cpu or leave --device out")
+        pool = connect(workers, address, _use_gpu(filter_kwargs.get("device")))
     except ClusterError as exc:
-        _say(str(exc))
+        say(str(exc))
         return 2
+    jobs: list[InputJob] = []
     try:
+        if filter_kwargs.get("device") == "cuda" and not pool.gpus_per_task:
+            say("--device cuda, but Ray found no GPU; use --device cpu or leave --device out")
+            return 2
+        jobs = [plan_input(src, dst, filter_kwargs, encoder, chunk_seconds) for src, dst in pairs]
         for job in jobs:
             job.output.parent.mkdir(parents=True, exist_ok=True)
         segments = sum(len(job.chunks()) for job in jobs)
-        _say(f"{pool.describe}; {len(jobs)} input{'s' * (len(jobs) > 1)} in {segments} segments")
+        say(f"{pool.describe}; {len(jobs)} input{'s' * (len(jobs) > 1)} in {segments} segments")
         result = run_jobs(jobs, lambda tasks, done, progress: run_segments(pool, tasks, done, progress), quiet)
     except RuntimeError as exc:
-        _say(f"{exc}; finished segments are kept, rerun the same command to resume")
+        say(f"{exc}; finished segments are kept, rerun the same command to resume")
         return 1
     except KeyboardInterrupt:
         kept = ", ".join(str(WorkDir(job.output).path) for job in jobs if WorkDir(job.output).path.exists())
-        _say(f"\ninterrupted; finished segments are kept in {kept or 'no work folder'}; rerun the same command to resume")
+        sys.stderr.write("\n")
+        say(f"interrupted; finished segments are kept in {kept or 'no work folder'}; rerun the same command to resume")
         return 130
     finally:
         pool.close()
     reused = sum(result.reused.values())
-    _say(f"wrote {len(result.written)} file{'s' * (len(result.written) != 1)}: {len(result.reports)} segments "
+    say(f"wrote {len(result.written)} file{'s' * (len(result.written) != 1)}: {len(result.reports)} segments "
          f"rendered, {reused} reused")
     if result.reports and not quiet:
         print(worker_summary(result.reports), file=sys.stderr)

@@ -4,7 +4,6 @@ as its last segment is in. Knows neither VapourSynth nor Ray."""
 
 from __future__ import annotations
 
-import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..ffmpeg_args import Encoder
-from ..progress import ProgressLine
+from ..progress import ProgressLine, say
 from .chunks import Chunk, split
 from .join import join
 from .segment import SegmentReport, SegmentTask
@@ -58,20 +57,16 @@ class JobResult:
 RunSegments = Callable[[list[SegmentTask], Callable[[SegmentReport], None], Callable[[int], None]], None]
 
 
-def _say(text: str) -> None:
-    print(f"vsafi: {text}", file=sys.stderr)
-
-
 def _plan(job: InputJob, result: JobResult) -> list[SegmentTask]:
     """Prepare ``job``'s work folder; the tasks for its segments that are not finished yet."""
     work, chunks = WorkDir(job.output), job.chunks()
     state = work.prepare(job.key(), chunks)
-    finished = work.finished(chunks) if state == "resumed" else []
+    finished = work.finished(chunks)
     result.reused[job.output] = len(finished)
     if state == "resumed":
-        _say(f"{job.output.name}: resuming, {len(finished)} of {len(chunks)} segments already finished")
+        say(f"{job.output.name}: resuming, {len(finished)} of {len(chunks)} segments already finished")
     elif state == "restarted":
-        _say(f"{job.output.name}: its work folder was made from another input or other settings; starting over")
+        say(f"{job.output.name}: its work folder was made from another input or other settings; starting over")
     return [SegmentTask(str(job.source), job.source.name, job.filter_kwargs, job.encoder, c, str(work.segment(c)))
             for c in chunks if c not in finished]
 
@@ -101,8 +96,9 @@ def run_jobs(jobs: list[InputJob], run_segments: RunSegments, quiet: bool = Fals
             _join(job, result)
 
     todo = [t for job in jobs for t in tasks[job.output]]
-    before = sum(job.frames for job in jobs) - sum(t.chunk.frames for t in todo)
-    line = ProgressLine(sum(job.frames for job in jobs), quiet, before)
+    total = sum(job.frames for job in jobs)
+    before = total - sum(t.chunk.frames for t in todo)
+    line = ProgressLine(total, quiet, before)
     if todo:
         run_segments(todo, on_report, lambda done: line(before + done))
     return result

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..encode import encode, open_source
-from ..ffmpeg_args import Encoder, ffmpeg_exe
+from ..ffmpeg_args import Encoder
 from .chunks import Chunk
 from .workdir import partial_path
 
-__all__ = ["SegmentTask", "SegmentReport", "render_segment", "segment_command"]
+__all__ = ["SegmentTask", "SegmentReport", "render_segment"]
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,6 @@ class SegmentReport:
     seconds: float
 
 
-def segment_command(dst: Path, encoder: Encoder) -> list[str]:
-    """y4m on stdin to a video-only segment; a fresh ffmpeg starts the segment on a keyframe."""
-    return [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "yuv4mpegpipe", "-i", "-",
-            "-map", "0:v:0", *encoder.video_args(), str(dst)]
-
-
 def worker_name() -> str:
     """Host, process and GPU(s) of this worker, as Ray assigned them."""
     gpus = os.environ.get("CUDA_VISIBLE_DEVICES")
@@ -73,7 +67,8 @@ def render_segment(task: SegmentTask, progress: Callable[[int], None] | None = N
     final = Path(task.segment)
     part = partial_path(final, f"{socket.gethostname()}-{os.getpid()}")
     report = (lambda done, total: progress(done)) if progress else None
-    if not encode(clip[task.chunk.start:task.chunk.stop], segment_command(part, task.encoder), part, report):
+    # A fresh ffmpeg per segment, video only: each segment starts on a keyframe.
+    if not encode(clip[task.chunk.start:task.chunk.stop], task.encoder.command(part), part, report):
         raise RuntimeError(f"ffmpeg could not write {part}")
     os.replace(part, final)
     return SegmentReport(task.segment, task.chunk, worker_name(), task.chunk.frames, time.monotonic() - start)
