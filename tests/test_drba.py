@@ -254,11 +254,14 @@ def flat_box_on_ones(w: int, h: int, pan: float) -> AnimeClip:
 
 
 @needs_weights("rife")
-def test_flat_box_on_ones_over_a_counter_pan_moves_like_plain():
-    """A flat box moving 5 px a frame over a background panning the other way: inside the fill
-    and along its edges the flows are ambiguous, which used to give the box a judder of 0.22
-    (plain 0.056) and cost 2 dB against the truth."""
-    clip = flat_box_on_ones(320, 176, -2.0)
+@pytest.mark.parametrize("pan", [-2.0, 0.0], ids=["counter-pan", "still background"])
+def test_flat_box_on_ones_moves_like_plain(pan):
+    """A flat box moving 5 px a frame. Over a background panning the other way the flows inside
+    the fill and along its edges are ambiguous, which gave the box a judder of 0.22 (plain 0.056)
+    and cost 2 dB against the truth. Over a still background the strip the box is about to
+    cover is unchanged on one side only, a hold, which reached the box's edge through the time
+    map: 0.104 against plain's 0.035, −2.2 dB."""
+    clip = flat_box_on_ones(320, 176, pan)
     src = to_vs_clip(clip)
     fill = clip.scenes[0].actors[0].fill
     ratio = Fraction(5, 2)
