@@ -172,11 +172,14 @@ class GridNet(nn.Module):
 class PairState:
     """Everything GMFSS needs from one source pair, independent of the timestep.
 
-    ``half*`` are the frames at half size; ``feat*`` the encoder features at 1/2, 1/4 and 1/8;
+    ``img*`` are the canvas frames themselves (kept by reference, for flows measured at full
+    size); ``half*`` the frames at half size; ``feat*`` the encoder features at 1/2, 1/4 and 1/8;
     ``flow01``/``flow10`` (N, 2, h, w, half-size pixels, x then y) and ``metric*`` (N, 1, h, w)
     live on the half-size grid of their source frame.
     """
 
+    img0: Tensor
+    img1: Tensor
     half0: Tensor
     half1: Tensor
     feat0: tuple[Tensor, Tensor, Tensor]
@@ -253,7 +256,7 @@ class GMFSS(nn.Module):
             flow01 = self._upscale_flow(self._flow(small0, small1), half0)
             flow10 = self._upscale_flow(self._flow(small1, small0), half0)
         metric0, metric1 = self.metricnet(half0, half1, flow01, flow10)
-        return PairState(half0, half1, feat0, feat1, flow01, flow10, metric0, metric1)
+        return PairState(img0, img1, half0, half1, feat0, feat1, flow01, flow10, metric0, metric1)
 
     def _upscale_flow(self, flow: Tensor, like: Tensor) -> Tensor:
         """Flow from the GMFlow grid back to the half-size grid, in half-size pixels."""

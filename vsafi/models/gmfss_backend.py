@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from .backend import ModuleBackend, TimeMap
 from .gmfss import GMFSS, PairState
-from .grids import neighbour_time
+from .grids import endpoint_flows, neighbour_time
+from .rife import block_scales
 
 if TYPE_CHECKING:
     from .registry import ModelSpec
@@ -25,6 +27,8 @@ def swap_pair(state: PairState) -> PairState:
     features and half-size image."""
     return dataclasses.replace(
         state,
+        img0=state.img1,
+        img1=state.img0,
         half0=state.half1,
         half1=state.half0,
         feat0=state.feat1,
@@ -51,6 +55,7 @@ class GMFSSBackend(ModuleBackend):
                  near_side: bool) -> None:
         super().__init__(spec.name, spec.unit_at(scale), spec.canvas, module, device, dtype, scale)
         self.near_side = near_side
+        self.ifnet_scales = block_scales(scale)
 
     def pair(self, img0: Tensor, img1: Tensor) -> PairState:
         return self._run(lambda: self.module.pair(img0, img1), count=False)
@@ -59,8 +64,22 @@ class GMFSSBackend(ModuleBackend):
         return swap_pair(state)
 
     def flows(self, state: PairState) -> tuple[Tensor, Tensor]:
-        """The pair's GMFlow flows, on the half-size grids, in half-size pixels."""
-        return state.flow01.float(), state.flow10.float()
+        """Endpoint flows on the half-size grids, in half-size pixels.
+
+        With an IFNet inside (union) they come from one IFNet pass at t = ½ over the full-size
+        frames, reduced to the half-size grid (2×2 mean, halved). GMFlow matches features at
+        1/8 of the half frames, so its flows at thin ink lines blend the line's motion with the
+        background's (a box's trailing outline moving 2.5 px: 0.2 px towards one neighbour, 4.3
+        towards the other), and DRBA's ratio read those as holds. IFNet on the half frames is
+        no remedy: on a fine texture panning 1.07 px it measured 0.80 and 1.46. Base has no
+        IFNet and keeps GMFlow's flows. docs/drba.md §4.
+        """
+        ifnet = self.module.ifnet
+        if ifnet is None:
+            return state.flow01.float(), state.flow10.float()
+        flow = self._run(lambda: ifnet(state.img0, state.img1, 0.5, scales=self.ifnet_scales, return_flow=True)[1])
+        with torch.inference_mode():
+            return tuple(F.avg_pool2d(f, 2) / 2 for f in endpoint_flows(flow))
 
     def synth(self, state: PairState, t: float | TimeMap) -> Tensor:
         if not isinstance(t, TimeMap):

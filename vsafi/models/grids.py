@@ -12,7 +12,7 @@ from torch import Tensor
 
 from .softsplat import splat, splat_with_weight
 
-__all__ = ["HOLE_COVERAGE", "splat_keep_holes", "endpoint_flow", "output_grid_time", "neighbour_time"]
+__all__ = ["HOLE_COVERAGE", "splat_keep_holes", "endpoint_flow", "endpoint_flows", "output_grid_time", "neighbour_time"]
 
 #: A splat target whose normalised coverage is below this received nothing: a hole. Coverage of
 #: a target hit by bilinear weights sums to 1 up to float32 rounding (~1e-7), so 0.999 only
@@ -40,6 +40,12 @@ def endpoint_flow(flow_mid: Tensor) -> Tensor:
     h, w = flow_mid.shape[2:]
     far = torch.full_like(flow_mid, float(max(h, w)))
     return splat_keep_holes(-2.0 * flow_mid, flow_mid, far)
+
+
+def endpoint_flows(flow_mid: Tensor) -> tuple[Tensor, Tensor]:
+    """(flow a→b on a's grid, flow b→a on b's grid) from the (N, 4, H, W) final flow of an IFNet
+    pass at t = ½ over (a, b): channels 0–1 sample a, 2–3 sample b (:func:`endpoint_flow`)."""
+    return endpoint_flow(flow_mid[:, :2]), endpoint_flow(flow_mid[:, 2:4])
 
 
 def output_grid_time(t: Tensor, flow: Tensor) -> Tensor:

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from .backend import ModuleBackend, TimeMap
-from .grids import endpoint_flow
+from .grids import endpoint_flows
 from .rife import IFNet, block_scales
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class RifeBackend(ModuleBackend):
         """
         flow = self._run(lambda: self.module(state.img0, state.img1, 0.5, scales=self.scales, return_flow=True)[1])
         with torch.inference_mode():
-            return endpoint_flow(flow[:, :2]), endpoint_flow(flow[:, 2:4])
+            return endpoint_flows(flow)
 
     def synth(self, state: ImagePair, t: float | TimeMap) -> Tensor:
         step = t.output if isinstance(t, TimeMap) else t
