@@ -251,6 +251,23 @@ def test_points_without_evidence_take_the_ratio_observed_around_them():
     assert edges[..., 9:11].all() and not edges[..., :9].any() and not edges[..., 11:].any()
 
 
+def test_points_moving_on_neither_side_take_half():
+    """The strip a drawing is about to cover is unchanged on one side only: a hold, kept there.
+    The still background around it moves on neither side and takes ½, not that hold."""
+    g = torch.Generator().manual_seed(0)
+    centre = torch.rand(1, 3, 32, 64, generator=g)  # textured: structure everywhere
+    nxt = centre.clone()
+    nxt[..., 30:36] = 0.2  # a fill arrives over columns 30–35
+    f10 = torch.zeros(1, 2, 32, 64)
+    f12 = torch.zeros(1, 2, 32, 64)
+    f12[:, 0, :, 28:38] = 1.5  # the flow estimator smears the fill's motion onto the strip
+    rho0, rho2 = held_ratio(f10, f12, centre.clone(), centre, nxt)
+    assert torch.all(rho0[..., 8:24, 28:38] < 1e-3), "the changed strip is held on its unchanged side"
+    still = torch.ones(32, 64, dtype=torch.bool)
+    still[:, 28:38] = False
+    assert torch.all(rho0[0, 0][still] == 0.5) and torch.all(rho2[0, 0][still] == 0.5)
+
+
 def flat_box_on_ones(w: int, h: int, pan: float) -> AnimeClip:
     return AnimeClip(w, h, [Scene(12, (Actor("box", FILLS[1], (40, 50), (h / 2, 100), (0, 5.0)),),
                                   pan=(0, pan), seed=7)])
