@@ -105,13 +105,14 @@ def held_ratio(f10: Tensor, f12: Tensor, prev: Tensor, centre: Tensor, nxt: Tens
     centre has :func:`structure`, something moves (the flows sum to MIN_MOTION or more) and the
     picture changes on at least one side. Inside a flat fill the flows are a guess (the aperture
     problem: inside a box moving 5 px a frame on ones RIFE's flows gave ratios from 0.46 to 0.94
-    where 0.5 was true), and an
-    edge moving along itself looks the same on both sides; those points take the ratio observed
-    around them (:func:`spread_evidence`). A point that moves on neither side has no timing to
-    keep and takes ½, as plain VFI: evidence spread onto a still background (the hold of the
-    strip a moving drawing is about to cover) changed nothing there but the map, and RIFE, which
-    convolves the time map, then misplaced the drawing's edge beside it (judder 0.104 against
-    plain's 0.035 on a flat box over a still background; 0.035 with this rule). docs/drba.md §6.
+    where 0.5 was true), and an edge moving along itself looks the same on both sides; those
+    points take the ratio observed around them (:func:`spread_evidence`).
+
+    A point that moves on neither side has no timing to keep and takes ½, as plain VFI: evidence
+    spread onto a still background (the hold of the strip a moving drawing is about to cover)
+    changed nothing there but the map, and RIFE, which convolves the time map, then misplaced
+    the drawing's edge beside it (judder 0.104 against plain's 0.035 on a flat box over a still
+    background; 0.035 with this rule). docs/drba.md §6.
     """
     grid = tuple(f10.shape[2:])
     still10, still12 = unchanged(centre, prev, grid), unchanged(centre, nxt, grid)
