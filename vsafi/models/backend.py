@@ -24,6 +24,8 @@ from typing import Any, Callable, Literal, Protocol, TypeVar, runtime_checkable
 import torch
 from torch import Tensor
 
+from .grids import endpoint_flows
+
 __all__ = ["Backend", "TimeMap", "CanvasMode", "ModuleBackend"]
 
 _R = TypeVar("_R")
@@ -110,3 +112,12 @@ class ModuleBackend:
             if count:
                 self.calls += 1
             return fn()
+
+    def _endpoint_flows(self, ifnet: Callable[..., Any], img0: Tensor, img1: Tensor,
+                        scales: tuple[float, ...]) -> tuple[Tensor, Tensor]:
+        """(flow 0→1 on img0's grid, flow 1→0 on img1's) from the final flow of one counted IFNet
+        pass at t = ½ with block ``scales`` (:func:`.grids.endpoint_flows`); the splats that
+        turn it into endpoint flows run outside the lock."""
+        flow = self._run(lambda: ifnet(img0, img1, 0.5, scales=scales, return_flow=True)[1])
+        with torch.inference_mode():
+            return endpoint_flows(flow)

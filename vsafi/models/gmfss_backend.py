@@ -13,7 +13,7 @@ from torch import Tensor
 
 from .backend import ModuleBackend, TimeMap
 from .gmfss import GMFSS, PairState
-from .grids import endpoint_flows, neighbour_time
+from .grids import neighbour_time
 from .rife import block_scales
 
 if TYPE_CHECKING:
@@ -55,7 +55,6 @@ class GMFSSBackend(ModuleBackend):
                  near_side: bool) -> None:
         super().__init__(spec.name, spec.unit_at(scale), spec.canvas, module, device, dtype, scale)
         self.near_side = near_side
-        self.ifnet_scales = block_scales(scale)
 
     def pair(self, img0: Tensor, img1: Tensor) -> PairState:
         return self._run(lambda: self.module.pair(img0, img1), count=False)
@@ -77,9 +76,9 @@ class GMFSSBackend(ModuleBackend):
         ifnet = self.module.ifnet
         if ifnet is None:
             return state.flow01.float(), state.flow10.float()
-        flow = self._run(lambda: ifnet(state.img0, state.img1, 0.5, scales=self.ifnet_scales, return_flow=True)[1])
+        flows = self._endpoint_flows(ifnet, state.img0, state.img1, block_scales(self.scale))
         with torch.inference_mode():
-            return tuple(F.avg_pool2d(f, 2) / 2 for f in endpoint_flows(flow))
+            return tuple(F.avg_pool2d(f, 2) / 2 for f in flows)
 
     def synth(self, state: PairState, t: float | TimeMap) -> Tensor:
         if not isinstance(t, TimeMap):

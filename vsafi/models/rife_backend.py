@@ -14,7 +14,6 @@ import torch
 from torch import Tensor
 
 from .backend import ModuleBackend, TimeMap
-from .grids import endpoint_flows
 from .rife import IFNet, block_scales
 
 if TYPE_CHECKING:
@@ -54,9 +53,7 @@ class RifeBackend(ModuleBackend):
         The final flow, not the coarsest block's: on small frames the 1/8-scale block misreads
         motion by whole pixels, which a distance ratio would turn into false holds.
         """
-        flow = self._run(lambda: self.module(state.img0, state.img1, 0.5, scales=self.scales, return_flow=True)[1])
-        with torch.inference_mode():
-            return endpoint_flows(flow)
+        return self._endpoint_flows(self.module, state.img0, state.img1, self.scales)
 
     def synth(self, state: ImagePair, t: float | TimeMap) -> Tensor:
         step = t.output if isinstance(t, TimeMap) else t
