@@ -9,8 +9,14 @@ but the model ran. Last, a fresh filter with a 1 KiB cache fetches outputs shuff
 threads (every intermediate recomputed); ``seek_equals_playback`` says whether each one equals
 the playback frame bit for bit.
 
+``--compile off,wait`` measures each compile policy in turn (``compile=``). A compiled run first
+renders a few outputs on a separate filter so that its graphs are built before the clock starts
+(``compile_s``), and reports ``min_psnr_vs_eager_db``: the worst PSNR of its compared outputs
+against the ``off`` run's (the issue asks for at least 50 dB).
+
     .venv/bin/python benchmarks/speed.py [--size 1920x1080] [--frames 240] [--models rife,...]
-                                         [--modes plain,...] [--device cuda] [--json] [--quick]
+                                         [--modes plain,...] [--device cuda] [--compile off,wait]
+                                         [--json] [--quick]
 
 ``--json`` prints one object per model × mode; ``--quick`` is the CI size (128x64, 6 frames).
 """
@@ -55,6 +61,17 @@ def _digest(frame: vs.VideoFrame) -> str:
     for p in range(frame.format.num_planes):
         h.update(np.asarray(frame[p]).tobytes())
     return h.hexdigest()
+
+
+def _planes(frame: vs.VideoFrame) -> list[np.ndarray]:
+    return [np.array(frame[p]) for p in range(frame.format.num_planes)]
+
+
+def _psnr(a: list[np.ndarray], b: list[np.ndarray]) -> float:
+    """PSNR over all planes of two frames of one integer format, in dB (inf when equal)."""
+    peak = float(np.iinfo(a[0].dtype).max) if np.issubdtype(a[0].dtype, np.integer) else 1.0
+    mse = np.mean(np.concatenate([(x.astype(np.float64) - y).ravel() ** 2 for x, y in zip(a, b)]))
+    return float("inf") if mse == 0 else float(10 * np.log10(peak * peak / mse))
 
 
 class CountedCalls:
@@ -111,12 +128,27 @@ def seconds_per_call(backend, height: int, width: int, repeats: int = 3) -> dict
     return out
 
 
-def measure(src: vs.VideoNode, model: str, mode: str, frames: int, device: str | None) -> dict:
-    backend = get_backend(model, device=device)
-    kw = dict(fps=FPS_OUT, mode=mode, model=model, device=device)
+#: Outputs a compiled run renders before timing, to build its graphs (two source pairs' worth
+#: at 2.5x covers every call kind of every mode).
+WARMUP_OUTPUTS = 6
+
+
+def measure(src: vs.VideoNode, model: str, mode: str, frames: int, device: str | None,
+            compile: str = "off") -> tuple[dict, dict[int, list[np.ndarray]]]:
+    """The row for one model × mode × compile policy, and the compared outputs' planes."""
+    backend = get_backend(model, device=device, compile=compile)
+    kw = dict(fps=FPS_OUT, mode=mode, model=model, device=device, compile=compile)
+    compile_s = 0.0
+    if compile != "off":
+        start = time.perf_counter()
+        warm = vsafi.interpolate(src, **kw)
+        for j in range(min(WARMUP_OUTPUTS, warm.num_frames)):
+            warm.get_frame(j)
+        compile_s = time.perf_counter() - start
     out = vsafi.interpolate(src, **kw)
     frames = min(frames, out.num_frames)
     picks = set(random.Random(1).sample(range(frames), min(SEEK_PICKS, frames)))
+    kept: dict[int, list[np.ndarray]] = {}
     if backend.device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(backend.device)
     played: dict[int, str] = {}
@@ -126,6 +158,7 @@ def measure(src: vs.VideoNode, model: str, mode: str, frames: int, device: str |
         for j, frame in enumerate(out[:frames].frames(prefetch=core.num_threads, close=True)):
             if j in picks:
                 played[j] = _digest(frame)
+                kept[j] = _planes(frame)
         _sync(backend.device)
         wall = time.perf_counter() - start
     peak = torch.cuda.max_memory_allocated(backend.device) / 2**30 if backend.device.type == "cuda" else None
@@ -143,13 +176,14 @@ def measure(src: vs.VideoNode, model: str, mode: str, frames: int, device: str |
     finally:
         core.num_threads = threads
     return {
-        "model": model, "mode": mode, "size": f"{src.width}x{src.height}", "device": str(backend.device),
+        "model": model, "mode": mode, "compile": compile, "compile_s": compile_s,
+        "size": f"{src.width}x{src.height}", "device": str(backend.device),
         "precision": str(backend.dtype).removeprefix("torch."), "frames": frames,
         "fps": frames / wall, "model_only_fps": frames / model_only if model_only else None,
         "wall_over_model": wall / model_only if model_only else None,
         "calls": counted.counts, "call_ms": {k: v * 1e3 for k, v in per_call.items()},
         "peak_gib": peak, "seek_equals_playback": seeked == played,
-    }
+    }, kept
 
 
 def main() -> None:
@@ -159,6 +193,7 @@ def main() -> None:
     p.add_argument("--models", default=",".join(MODELS))
     p.add_argument("--modes", default=",".join(MODES))
     p.add_argument("--device", default=None)
+    p.add_argument("--compile", default="off", help="compile policies to measure, e.g. off,wait")
     p.add_argument("--threads", type=int, default=None, help="VapourSynth threads (default: its own)")
     p.add_argument("--json", action="store_true", help="one JSON object per model x mode")
     p.add_argument("--quick", action="store_true", help="CI size: 128x64, 6 frames")
@@ -172,16 +207,25 @@ def main() -> None:
     if not args.json:
         print(f"{w}x{h}, 23.976 -> 59.94 fps, {args.frames} output frames, {core.num_threads} VapourSynth threads, "
               f"torch {torch.__version__}")
-        print(f"{'model':12s} {'mode':8s} {'fps':>8s} {'model fps':>10s} {'wall/model':>11s} {'peak GiB':>9s} seek")
+        print(f"{'model':12s} {'mode':8s} {'compile':10s} {'fps':>8s} {'model fps':>10s} {'wall/model':>11s} "
+              f"{'peak GiB':>9s} {'build s':>8s} {'dB vs eager':>11s} seek")
     for model in args.models.split(","):
         for mode in args.modes.split(","):
-            r = measure(src, model, mode, args.frames, args.device)
-            if args.json:
-                print(json.dumps(r), flush=True)
-                continue
-            peak = "-" if r["peak_gib"] is None else f"{r['peak_gib']:.2f}"
-            print(f"{model:12s} {mode:8s} {r['fps']:8.2f} {r['model_only_fps']:10.2f} {r['wall_over_model']:11.2f} "
-                  f"{peak:>9s} {'equal' if r['seek_equals_playback'] else 'DIFFERS'}", flush=True)
+            eager: dict[int, list[np.ndarray]] | None = None
+            for policy in args.compile.split(","):
+                r, kept = measure(src, model, mode, args.frames, args.device, policy)
+                if policy == "off":
+                    eager = kept
+                r["min_psnr_vs_eager_db"] = (min(_psnr(kept[j], eager[j]) for j in kept)
+                                             if policy != "off" and eager else None)
+                if args.json:
+                    print(json.dumps(r), flush=True)
+                    continue
+                peak = "-" if r["peak_gib"] is None else f"{r['peak_gib']:.2f}"
+                db = "-" if r["min_psnr_vs_eager_db"] is None else f"{r['min_psnr_vs_eager_db']:.1f}"
+                print(f"{model:12s} {mode:8s} {policy:10s} {r['fps']:8.2f} {r['model_only_fps']:10.2f} "
+                      f"{r['wall_over_model']:11.2f} {peak:>9s} {r['compile_s']:8.1f} {db:>11s} "
+                      f"{'equal' if r['seek_equals_playback'] else 'DIFFERS'}", flush=True)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,9 @@ class Crossfade:
         still = torch.zeros_like(state.img0[:, :2], dtype=torch.float32)
         return still, still
 
+    def compile(self, policy: str) -> None:
+        """A crossfade has no network to compile."""
+
     def synth(self, state: Pair, t: float | TimeMap) -> Tensor:
         self.calls += 1
         if isinstance(t, TimeMap):

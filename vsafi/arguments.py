@@ -11,6 +11,7 @@ import vapoursynth as vs
 
 from .cuts import DEFAULT_RATIO
 from .frames import FrameFormat
+from .models.compiled import COMPILE_POLICIES
 from .timing.timemap import PHASES, as_fraction
 
 __all__ = ["Settings", "UNSET", "check_arguments", "error"]
@@ -41,6 +42,7 @@ class Settings:
     scale: float
     device: str | None
     precision: str | None
+    compile: str
     phase: str
     cache_bytes: int
     weights: str | None
@@ -117,8 +119,8 @@ def _scenes(scenes: Sequence[int], num_frames: int) -> list[int]:
 
 def check_arguments(clip: vs.VideoNode, *, fps: object, factor: object, mode: str, model: str,
                     n_forward: object, drop_threshold: object, scene_ratio: object, scenes: Sequence[int] | None,
-                    scale: float, src_fps: object, device: str | None, precision: str | None, phase: str,
-                    cache_mb: object, weights: str | None, scene_threshold: object) -> Settings:
+                    scale: float, src_fps: object, device: str | None, precision: str | None, compile: str,
+                    phase: str, cache_mb: object, weights: str | None, scene_threshold: object) -> Settings:
     """``interpolate``'s arguments checked, in the order a user meets them. Mode, model, scale,
     device and precision are checked where they are made (``make_mode``, ``get_backend``), whose
     messages the filter passes on."""
@@ -126,6 +128,8 @@ def check_arguments(clip: vs.VideoNode, *, fps: object, factor: object, mode: st
     fps_src, fps_out = _rates(clip, fps, factor, src_fps)
     if phase not in PHASES:
         raise error(f"phase must be one of {', '.join(PHASES)}, not {phase!r}")
+    if not isinstance(compile, str) or compile not in COMPILE_POLICIES:
+        raise error(f"compile must be one of {', '.join(COMPILE_POLICIES)}, not {compile!r}")
     if n_forward is not None and (isinstance(n_forward, bool) or not isinstance(n_forward, int) or n_forward < 0):
         raise error(f"n_forward must be None or an integer >= 0, not {n_forward!r}")
     if drop_threshold is not None and (isinstance(drop_threshold, bool) or not isinstance(drop_threshold, (int, float))
@@ -139,5 +143,5 @@ def check_arguments(clip: vs.VideoNode, *, fps: object, factor: object, mode: st
         fmt=fmt, num_frames=clip.num_frames, fps_src=fps_src, fps_out=fps_out, mode=mode, model=model,
         options={"n_forward": n_forward, "drop_threshold": drop_threshold}, scene_ratio=ratio,
         scenes=None if scenes is None else _scenes(scenes, clip.num_frames), scale=scale, device=device,
-        precision=precision, phase=phase, cache_bytes=int((cache_mb or DEFAULT_CACHE_MB) * (1 << 20)),
+        precision=precision, compile=compile, phase=phase, cache_bytes=int((cache_mb or DEFAULT_CACHE_MB) * (1 << 20)),
         weights=weights)

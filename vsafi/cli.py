@@ -1,4 +1,5 @@
-"""`vsafi` command: file (or folder) in, file out, and `vsafi analyze` for cuts and cadence.
+"""`vsafi` command: file (or folder) in, file out; `vsafi analyze` for cuts and cadence;
+`vsafi prebuild` to compile a model for a frame size ahead of time.
 
 bestsource decodes, the filter interpolates, y4m goes to ffmpeg (:mod:`.encode`), audio and
 subtitles are copied from the input. With ``--workers`` or ``--ray`` the frames are rendered
@@ -19,6 +20,7 @@ from .cuts import DEFAULT_RATIO
 from .encode import encode, open_source
 from .ffmpeg_args import Encoder
 from .inputs import expand_inputs, output_paths
+from .models.compiled import COMPILE_POLICIES, DEFAULT_COMPILE
 from .models.registry import DEFAULT_MODEL, MODELS, SCALES
 from .modes import DEFAULT_MODE, MODES
 from .progress import ProgressLine, say
@@ -49,7 +51,8 @@ def filter_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     """The ``interpolate`` arguments a command line stands for."""
     kw: dict[str, Any] = dict(mode=args.mode, model=args.model, n_forward=args.n_forward,
                               drop_threshold=args.drop_threshold, scale=args.scale, device=args.device,
-                              precision=args.precision, scene_ratio=None if args.no_scdet else args.scene_ratio)
+                              precision=args.precision, compile=args.compile,
+                              scene_ratio=None if args.no_scdet else args.scene_ratio)
     if args.fps is not None:
         kw["fps"] = args.fps
     else:
@@ -140,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, default=1.0, choices=list(SCALES), help="flow scale: 1.0, 0.5 (4K) or 0.25")
     p.add_argument("--device", default=None, help="cuda, cuda:N or cpu (default: cuda when available)")
     p.add_argument("--precision", default=None, choices=["fp16", "fp32"])
+    _add_compile(p)
     p.add_argument("--encoder", default="libx264", help="ffmpeg video encoder (default libx264)")
     p.add_argument("--crf", type=int, default=16)
     p.add_argument("--preset", default=None)
@@ -155,6 +159,33 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _add_compile(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--compile", default=DEFAULT_COMPILE, choices=list(COMPILE_POLICIES),
+                   help="; ".join(f"{name}: {summary}" for name, summary in COMPILE_POLICIES.items()))
+
+
+def build_prebuild_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vsafi prebuild",
+                                description="Compile a model for a frame size now, so that --compile / "
+                                            "compile= finds it in the cache later.")
+    p.add_argument("--size", required=True, help="frame size of the videos to come, e.g. 1920x1080")
+    p.add_argument("-m", "--model", default=DEFAULT_MODEL, choices=list(MODELS))
+    p.add_argument("--mode", nargs="+", default=list(MODES), choices=list(MODES),
+                   help="modes to compile for (default: all)")
+    p.add_argument("--scale", type=float, default=1.0, choices=list(SCALES))
+    p.add_argument("--device", default=None, help="cuda, cuda:N or cpu (default: cuda when available)")
+    p.add_argument("--precision", default=None, choices=["fp16", "fp32"])
+    return p
+
+
+def run_prebuild(args: argparse.Namespace) -> int:
+    from .prebuild import parse_size, prebuild
+
+    width, height = parse_size(args.size)
+    prebuild(width, height, args.model, args.mode, args.device, args.precision, args.scale, say=say)
+    return 0
+
+
 def build_analyze_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vsafi analyze", description="Cuts, cadence and timing map of a video.")
     p.add_argument("input")
@@ -168,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv[:1] == ["analyze"]:
             return run_analyze(build_analyze_parser().parse_args(argv[1:]))
+        if argv[:1] == ["prebuild"]:
+            return run_prebuild(build_prebuild_parser().parse_args(argv[1:]))
         return run_interpolate(build_parser().parse_args(argv))
     except KeyboardInterrupt:
         return 130

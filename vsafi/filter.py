@@ -18,6 +18,7 @@ from .engine.backends import get_backend
 from .graph import build_graph
 from .hostmem import hold_mmap_threshold
 from .models.backend import Backend
+from .models.compiled import COMPILE_POLICIES, DEFAULT_COMPILE
 from .models.registry import DEFAULT_MODEL, MODELS
 from .modes import DEFAULT_MODE, MODES, make_mode
 from .modes.base import Mode
@@ -28,7 +29,7 @@ __all__ = ["interpolate", "preflight"]
 def _mode_and_model(s: Settings) -> tuple[Mode, Backend]:
     try:
         mode = make_mode(s.mode, s.ratio, s.num_frames, s.phase, **s.options)
-        backend = get_backend(s.model, s.weights, s.device, s.precision, s.scale)
+        backend = get_backend(s.model, s.weights, s.device, s.precision, s.scale, s.compile)
     except (ValueError, FileNotFoundError) as exc:
         raise error(str(exc).removeprefix("vsafi: ")) from exc
     except Exception as exc:
@@ -52,6 +53,7 @@ def interpolate(
     src_fps=None,
     device: str | None = None,
     precision: str | None = None,
+    compile: str = DEFAULT_COMPILE,
     phase: str = "standard",
     cache_mb: int | None = None,
     weights: str | None = None,
@@ -75,6 +77,7 @@ def interpolate(
     :param src_fps: source rate for clips whose fps is 0 (mpv: ``container_fps``).
     :param device: "cuda", "cuda:N" or "cpu" (default: cuda when available).
     :param precision: "fp16" (CUDA default) or "fp32" (CPU default); warps always run in fp32.
+    :param compile: {compile}
     :param phase: "standard" (output 0 = source 0) or "centered".
     :param cache_mb: memory bound of the per-clip tensor cache, in MiB.
     :param weights: folder holding the weight files (default: see ``vsafi.weights``).
@@ -82,7 +85,7 @@ def interpolate(
     """
     s = check_arguments(clip, fps=fps, factor=factor, mode=mode, model=model, n_forward=n_forward,
                         drop_threshold=drop_threshold, scene_ratio=scene_ratio, scenes=scenes, scale=scale,
-                        src_fps=src_fps, device=device, precision=precision, phase=phase, cache_mb=cache_mb,
+                        src_fps=src_fps, device=device, precision=precision, compile=compile, phase=phase, cache_mb=cache_mb,
                         weights=weights, scene_threshold=scene_threshold)
     hold_mmap_threshold()
     strategy, backend = _mode_and_model(s)
@@ -109,4 +112,6 @@ def _choices(table: dict, default: str) -> str:
 
 
 interpolate.__doc__ = (interpolate.__doc__ or "").replace("{modes}", _choices(MODES, DEFAULT_MODE)).replace(
-    "{models}", _choices(MODELS, DEFAULT_MODEL))
+    "{models}", _choices(MODELS, DEFAULT_MODEL)).replace(
+    "{compile}", "; ".join(f"``{name}``{' (default)' if name == DEFAULT_COMPILE else ''}: {summary}"
+                           for name, summary in COMPILE_POLICIES.items()))

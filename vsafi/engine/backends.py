@@ -12,6 +12,8 @@ import torch
 
 from .. import weights as _weights
 from ..models.backend import Backend
+from ..models.compiled import COMPILE_POLICIES, DEFAULT_COMPILE
+from ..names import entry
 from ..models.registry import SCALES, model_spec
 from .device import resolve_device, resolve_dtype, thread_count_independent_cpu
 
@@ -22,9 +24,14 @@ _loaded_lock = threading.Lock()
 
 
 def get_backend(model: str, weights=None, device: str | torch.device | None = None, precision: str | None = None,
-                scale: float = 1.0) -> Backend:
-    """The shared backend for these settings, loading the model (weights sha256-checked) on first use."""
+                scale: float = 1.0, compile: str = DEFAULT_COMPILE) -> Backend:
+    """The shared backend for these settings, loading the model (weights sha256-checked) on first use.
+
+    Compiled and eager backends are kept apart: a script may ask for both, and a compiled
+    network cannot be turned back into its eager self under a running filter.
+    """
     spec = model_spec(model)
+    entry(COMPILE_POLICIES, "compile", compile)
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(map(str, SCALES))}, not {scale!r}")
     dev = resolve_device(device)
@@ -32,11 +39,14 @@ def get_backend(model: str, weights=None, device: str | torch.device | None = No
     if dev.type == "cpu":
         thread_count_independent_cpu()
     folder = _weights.find_weights_dir(model, weights)
-    key = (model, str(folder.resolve()), str(dev), dtype, scale)
+    key = (model, str(folder.resolve()), str(dev), dtype, scale, compile)
     with _loaded_lock:
         backend = _loaded.get(key)
         if backend is None:
             for name in spec.files:
                 _weights.weight_path(name, model, weights)
-            backend = _loaded[key] = spec.load(folder, dev, dtype, scale)
+            backend = spec.load(folder, dev, dtype, scale)
+            if compile != "off":
+                backend.compile(compile)
+            _loaded[key] = backend
     return backend

@@ -50,6 +50,7 @@ class GMFSSBackend(ModuleBackend):
     """
 
     caches_pairs = True
+    networks = ("module.flownet", "module.feat_ext", "module.metricnet", "module.fusionnet", "module.ifnet")
 
     def __init__(self, spec: "ModelSpec", module: GMFSS, device: torch.device, dtype: torch.dtype, scale: float,
                  near_side: bool) -> None:

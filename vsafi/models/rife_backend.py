@@ -35,6 +35,7 @@ class RifeBackend(ModuleBackend):
     backwards from the output); the near-side rule does not apply (one blended picture)."""
 
     caches_pairs = False
+    networks = ("module",)
 
     def __init__(self, spec: "ModelSpec", module: IFNet, device: torch.device, dtype: torch.dtype,
                  scale: float) -> None:
@@ -56,10 +57,16 @@ class RifeBackend(ModuleBackend):
         return self._endpoint_flows(self.module, state.img0, state.img1, self.scales)
 
     def synth(self, state: ImagePair, t: float | TimeMap) -> Tensor:
-        step = t.output if isinstance(t, TimeMap) else t
-        if isinstance(step, Tensor):
-            step = step.to(self.dtype)
-        return self._run(lambda: self.module(state.img0, state.img1, step, scales=self.scales))
+        # A tensor even for one time: a compiled graph would specialise on a float's value and
+        # recompile for every new time; eager gives the same bits either way.
+        def run() -> Tensor:
+            if isinstance(t, TimeMap):
+                step = t.output.to(self.dtype)
+            else:
+                step = torch.tensor(t, dtype=self.dtype, device=self.device)
+            return self.module(state.img0, state.img1, step, scales=self.scales)
+
+        return self._run(run)
 
 
 def load(spec: "ModelSpec", folder: Path, device: torch.device, dtype: torch.dtype, scale: float) -> RifeBackend:

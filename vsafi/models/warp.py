@@ -23,20 +23,28 @@ _grids: dict[tuple[torch.device, int, int], Tensor] = {}
 _grids_lock = threading.Lock()
 
 
+def _identity_grid(device: torch.device, h: int, w: int) -> Tensor:
+    """The identity sampling grid (1, H, W, 2) in [-1, 1], (x, y) last."""
+    xs = torch.linspace(-1.0, 1.0, w, dtype=torch.float32, device=device)
+    ys = torch.linspace(-1.0, 1.0, h, dtype=torch.float32, device=device)
+    return torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=-1).unsqueeze(0)
+
+
 def _base_grid(device: torch.device, h: int, w: int) -> Tensor:
-    """The identity sampling grid (1, H, W, 2) in [-1, 1], (x, y) last, kept per canvas.
+    """:func:`_identity_grid`, kept per canvas.
 
     Several render threads share it; it is built outside inference mode so autograd code
-    may use it too.
+    may use it too. Inside a compiled graph it is computed in the graph instead (same values):
+    the lock would split the graph at every warp.
     """
+    if torch.compiler.is_compiling():
+        return _identity_grid(device, h, w)
     key = (device, h, w)
     grid = _grids.get(key)
     if grid is not None:
         return grid
     with torch.inference_mode(False):
-        xs = torch.linspace(-1.0, 1.0, w, dtype=torch.float32, device=device)
-        ys = torch.linspace(-1.0, 1.0, h, dtype=torch.float32, device=device)
-        grid = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=-1).unsqueeze(0)
+        grid = _identity_grid(device, h, w)
     with _grids_lock:
         if key not in _grids and len(_grids) >= _MAX_GRIDS:
             del _grids[next(iter(_grids))]
