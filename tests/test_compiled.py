@@ -19,12 +19,14 @@ import numpy as np
 import pytest
 import torch
 import vapoursynth as vs
+from torch._dynamo.utils import counters
 
 import vsafi
 from vsafi.cli import build_parser, filter_kwargs, main
 from vsafi.engine.backends import get_backend
 from vsafi.models import compiled
-from vsafi.models.compiled import COMPILE_POLICIES, CompiledNetwork, compile_cache_dir, use_compile_cache
+from vsafi.models.compiled import (COMPILE_POLICIES, CompiledNetwork, compile_cache_dir, compile_mode,
+                                   use_compile_cache)
 from vsafi.prebuild import parse_size
 from vsafi.synthetic import AnimeClip, mixed_scene, to_vs_clip
 
@@ -108,6 +110,28 @@ def test_wait_serves_every_call_compiled_and_seek_equals_playback(compile_cache)
         assert mse == 0 or 10 * np.log10(1 / mse) >= MIN_PSNR_DB, n
 
 
+@pytest.mark.slow
+def test_background_plays_eager_frames_first_then_exactly_the_frames_wait_gives(compile_cache):
+    """A player's first frames come from the eager model while the graphs build; once they are
+    ready, every frame is the one ``compile="wait"`` renders, bit for bit."""
+    clip = _clip()
+    kw = dict(factor=Fraction(5, 2), mode="drba", device="cpu", scene_ratio=None)
+
+    def play(policy: str) -> list[list[np.ndarray]]:
+        out = vsafi.interpolate(clip, compile=policy, **kw)
+        return [planes(out.get_frame(n)) for n in range(out.num_frames)]
+
+    play("background")
+    (net,) = get_backend("rife", device="cpu", compile="background").compiled_networks()
+    assert net.eager_calls > 0, "the first call of each kind must not wait for its graph"
+    net.wait_ready(600)
+    served = net.compiled_calls
+    later, waited = play("background"), play("wait")
+    assert net.compiled_calls > served and net.failed is None
+    for n, (a, b) in enumerate(zip(later, waited)):
+        assert all(np.array_equal(x, y) for x, y in zip(a, b)), f"output {n} differs from compile='wait'"
+
+
 class _Tiny(torch.nn.Module):
     def __init__(self) -> None:
         super().__init__()
@@ -138,8 +162,10 @@ def test_background_serves_eager_results_until_its_graph_is_ready(compile_cache)
         assert (net.eager_calls, net.compiled_calls) == (2, 0), "a pending graph must not block"
         release.set()
         net.wait_ready(120)
+        graphs = counters["stats"]["unique_graphs"]
         third = net(x)
         assert (net.eager_calls, net.compiled_calls) == (2, 1)
+        assert counters["stats"]["unique_graphs"] == graphs, "the ready graph was rebuilt in the caller"
         other = net(torch.rand(1, 3, 32, 24))
         assert (net.eager_calls, net.compiled_calls) == (3, 1), "a new shape is a new graph: eager meanwhile"
         net.wait_ready(120)
@@ -206,3 +232,28 @@ def test_prebuild_refuses_a_bad_size(capsys):
             parse_size(bad)
     assert main(["prebuild", "--size", "1080p"]) == 2
     assert "size must be WIDTHxHEIGHT" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_gmflow_propagation_compiles_to_what_eager_computes():
+    """GMFlow's windowed flow propagation (radius 1), compiled: inductor once computed its
+    query-key product wrong from a permuted view (GMFSS flows off by 7 px, its frames at 18 dB
+    against eager); the module now hands it a contiguous tensor."""
+    from vsafi.models.gmflow import _FlowPropagation
+
+    torch.manual_seed(0)
+    prop = _FlowPropagation(128).eval()
+    feat, flow = torch.randn(1, 128, 8, 16), torch.randn(1, 2, 8, 16)
+    graph = torch.compile(prop, dynamic=False)
+    with torch.inference_mode():
+        assert torch.allclose(graph(feat, flow, 1), prop(feat, flow, 1), atol=1e-5)
+
+
+def test_inductor_mode_autotunes_on_cuda_unless_the_user_says_otherwise(monkeypatch):
+    monkeypatch.delenv("VSAFI_COMPILE_MODE", raising=False)
+    assert compile_mode(torch.device("cuda")) == "max-autotune-no-cudagraphs"
+    assert compile_mode(torch.device("cpu")) is None
+    monkeypatch.setenv("VSAFI_COMPILE_MODE", "default")
+    assert compile_mode(torch.device("cuda")) is None
+    monkeypatch.setenv("VSAFI_COMPILE_MODE", "reduce-overhead")
+    assert compile_mode(torch.device("cpu")) == "reduce-overhead"

@@ -100,3 +100,28 @@ def test_cache_keeps_the_newest_entries_within_both_bounds():
         by_bytes.get(("src", i), lambda: torch.zeros(8))  # 32 bytes each
     assert [("src", i) in by_bytes for i in range(5)] == [False, False, True, True, True]
     assert by_bytes.size_bytes == 3 * 32
+
+
+@needs_weights("rife")
+@pytest.mark.parametrize("mode", ["plain", "forward", "drba"])
+def test_playback_converts_each_source_frame_once(mode, monkeypatch):
+    """The cut test's thumbnails and the model's canvas come from one colour conversion per
+    source frame (on a GPU, an upload and a YUV→RGB pass each): the thumbnails run a few
+    frames ahead and hand the canvas on."""
+    from collections import Counter
+
+    from vsafi.frames import FrameWindow
+
+    converted: Counter[int] = Counter()
+    rgb = FrameWindow.rgb
+
+    def counted(self, i, device):
+        converted[i] += 1
+        return rgb(self, i, device)
+
+    monkeypatch.setattr(FrameWindow, "rgb", counted)
+    src = clip_from_arrays(moving_box_frames(30, h=64, w=96, hold=2, cut_at=17), fmt=vs.YUV420P8)
+    out = vsafi.interpolate(src, fps=Fraction(60000, 1001), mode=mode, device="cpu")
+    for j in range(out.num_frames):
+        out.get_frame(j)
+    assert sorted(converted) == list(range(30)) and set(converted.values()) == {1}, converted

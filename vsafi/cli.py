@@ -23,7 +23,7 @@ from .inputs import expand_inputs, output_paths
 from .models.compiled import COMPILE_POLICIES, DEFAULT_COMPILE
 from .models.registry import DEFAULT_MODEL, MODELS, SCALES
 from .modes import DEFAULT_MODE, MODES
-from .progress import ProgressLine, say
+from .progress import ProgressLine, say, say_interrupted
 
 __all__ = ["main", "build_parser", "filter_kwargs"]
 
@@ -68,8 +68,7 @@ def _render_one(src: Path, dst: Path, kw: dict[str, Any], encoder: Encoder, quie
     try:
         ok = encode(out, encoder.command(dst, src), dst, ProgressLine(out.num_frames, quiet))
     except KeyboardInterrupt:
-        sys.stderr.write("\n")
-        say("interrupted; partial output removed")
+        say_interrupted("partial output removed")
         return 130
     return 0 if ok else 1
 

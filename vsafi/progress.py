@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import time
 
-__all__ = ["ProgressLine", "say"]
+__all__ = ["ProgressLine", "say", "say_interrupted"]
 
 #: Seconds between redraws: often enough to look alive, rarely enough to cost nothing.
 REDRAW_S = 0.5
@@ -15,6 +15,12 @@ REDRAW_S = 0.5
 def say(text: str) -> None:
     """One message line on stderr, prefixed with the command's name."""
     print(f"vsafi: {text}", file=sys.stderr)
+
+
+def say_interrupted(what_is_left: str) -> None:
+    """After Ctrl-C: end the progress line the terminal is on, then say what is left."""
+    sys.stderr.write("\n")
+    say(f"interrupted; {what_is_left}")
 
 
 class ProgressLine:

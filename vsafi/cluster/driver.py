@@ -10,7 +10,7 @@ from typing import Any
 
 from ..encode import open_source
 from ..ffmpeg_args import Encoder
-from ..progress import say
+from ..progress import say, say_interrupted
 from ..timing.timemap import output_length
 from .chunks import chunk_frames
 from .job import InputJob, run_jobs, worker_summary
@@ -62,8 +62,7 @@ def scale_out(pairs: list[tuple[Path, Path]], filter_kwargs: dict[str, Any], enc
         return 1
     except KeyboardInterrupt:
         kept = ", ".join(str(WorkDir(job.output).path) for job in jobs if WorkDir(job.output).path.exists())
-        sys.stderr.write("\n")
-        say(f"interrupted; finished segments are kept in {kept or 'no work folder'}; rerun the same command to resume")
+        say_interrupted(f"finished segments are kept in {kept or 'no work folder'}; rerun the same command to resume")
         return 130
     finally:
         pool.close()

@@ -75,6 +75,19 @@ class OnceCache:
             if pending.error is not None:
                 raise pending.error
             return pending.value
+        return self._compute(key, pending, compute)
+
+    def offer(self, key: Hashable, compute: Callable[[], Any]) -> None:
+        """Store ``compute()`` under ``key`` unless it is cached or being computed already: for a
+        value that falls out of other work (a source frame's canvas, out of the conversion its
+        cut thumbnails needed). A thread that asks for ``key`` meanwhile waits for it."""
+        with self._lock:
+            if key in self._data or key in self._pending:
+                return
+            pending = self._pending[key] = _Pending()
+        self._compute(key, pending, compute)
+
+    def _compute(self, key: Hashable, pending: _Pending, compute: Callable[[], Any]) -> Any:
         try:
             value = compute()
         except BaseException as exc:

@@ -1,7 +1,8 @@
 """SC(i) as the filter decides it, each pair's verdict, thumbnails and changes cached by index.
 
 Thumbnails are made from the source frame itself (not the model canvas), so cuts never depend
-on the model. Sources and their order: docs/cuts.md.
+on the model; the same conversion also gives the frame's canvas, so each source frame is
+converted once. Sources and their order: docs/cuts.md.
 """
 
 from __future__ import annotations
@@ -38,7 +39,12 @@ class CutFlags:
         """is_cut(i) for pairs whose frames ``job`` holds, with ``reach`` frames around them."""
 
         def thumb(i: int) -> CutThumbs:
-            return job.cache.get(("thumb", i), lambda: cut_thumbs(job.frames.rgb(i, job.backend.device)))
+            def make() -> CutThumbs:
+                rgb = job.frames.rgb(i, job.backend.device)
+                job.offer_source(i, rgb)
+                return cut_thumbs(rgb)
+
+            return job.cache.get(("thumb", i), make)
 
         def remember(a: int, make) -> Change:
             return job.cache.get(("diff", a), make)

@@ -64,12 +64,16 @@ class Job:
 
     def source(self, i: int) -> torch.Tensor:
         """Source frame i as RGB on the model canvas in the compute dtype."""
+        return self.cache.get(("src", i), lambda: self._on_canvas(self.frames.rgb(i, self.backend.device)))
 
-        def make() -> torch.Tensor:
-            x = self.frames.rgb(i, self.backend.device)
-            return self.canvas.pad(x.clamp(0, 1)).to(self.backend.dtype).contiguous()
+    def offer_source(self, i: int, rgb: torch.Tensor) -> None:
+        """Keep source frame i's canvas, made from ``rgb`` (its :meth:`SourceFrames.rgb`), unless
+        it is cached already: whoever converted frame i for another reason (cut thumbnails,
+        which run a few frames ahead) spares :meth:`source` a second conversion."""
+        self.cache.offer(("src", i), lambda: self._on_canvas(rgb))
 
-        return self.cache.get(("src", i), make)
+    def _on_canvas(self, rgb: torch.Tensor) -> torch.Tensor:
+        return self.canvas.pad(rgb.clamp(0, 1)).to(self.backend.dtype).contiguous()
 
     def node(self, node: Node) -> torch.Tensor:
         """Pyramid node L[l][i]: a source frame or MID of two nodes one level down."""

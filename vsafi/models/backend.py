@@ -27,7 +27,7 @@ from typing import Any, Callable, Literal, Protocol, TypeVar, runtime_checkable
 import torch
 from torch import Tensor
 
-from .compiled import CompiledNetwork
+from .compiled import CompiledNetwork, compile_mode
 from .grids import endpoint_flows
 
 __all__ = ["Backend", "TimeMap", "CanvasMode", "ModuleBackend"]
@@ -124,13 +124,9 @@ class ModuleBackend:
             return fn()
 
     def compile(self, policy: str) -> None:
-        """Replace each of :attr:`networks` by a :class:`.compiled.CompiledNetwork` (once).
-
-        On CUDA with inductor's ``max-autotune-no-cudagraphs`` (RIFE 4.6 at 1080p on an H200:
-        2.9 ms a pass against 5.3 eager); CUDA graphs are left out because outputs are
-        rendered from several threads with tensors that do not keep their addresses.
-        """
-        mode = "max-autotune-no-cudagraphs" if self.device.type == "cuda" else None
+        """Replace each of :attr:`networks` by a :class:`.compiled.CompiledNetwork` (once), in
+        inductor's :func:`.compiled.compile_mode` for this device."""
+        mode = compile_mode(self.device)
         with self.lock:
             for path in self.networks:
                 *parents, leaf = path.split(".")

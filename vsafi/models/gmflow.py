@@ -190,7 +190,9 @@ class _FlowPropagation(nn.Module):
             return out.transpose(1, 2).reshape(b, 2, h, w)
         k = 2 * radius + 1
         key = self.k_proj(tokens).transpose(1, 2).reshape(b, c, h, w)
-        key_win = F.unfold(key, k, padding=radius).view(b, c, k * k, h * w).permute(0, 3, 1, 2)
+        # Contiguous: inductor (torch 2.14, CPU) computed the product below wrong from the
+        # permuted view, flows off by up to 7 px; eager gives the same bits either way.
+        key_win = F.unfold(key, k, padding=radius).view(b, c, k * k, h * w).permute(0, 3, 1, 2).contiguous()
         flow_win = F.unfold(flow, k, padding=radius).view(b, 2, k * k, h * w).permute(0, 3, 2, 1)
         scores = torch.matmul(query.unsqueeze(2), key_win) / (c**0.5)
         out = torch.matmul(torch.softmax(scores, dim=-1).float(), flow_win)
