@@ -1,13 +1,13 @@
 """A network compiled with ``torch.compile`` standing in for its eager module.
 
-Compiling RIFE 4.6 for one 1080p canvas took 193 s on an H200 (``max-autotune``) and 45 s for
-a 64×96 canvas on 2 CPU cores; a player cannot stall that long, and an encode should not
+Compiling RIFE 4.6 for one 1080p canvas took 193 s on an H200 (``max-autotune``) and 41–62 s
+for a 64×96 or 64×128 canvas on 2 CPU cores; a player cannot stall that long, and an encode should not
 silently run slower. So the policy is the user's (:data:`COMPILE_POLICIES`): ``"wait"``
 compiles on first use with progress on stderr, ``"background"`` keeps serving eager results
 until the compiled graph for that call is ready. Either way the graphs land in a cache
 folder, and the next process with the same model, canvas, precision, GPU and library versions
 finds them there (inductor keys its cache by the graph, the input shapes and dtypes, the device
-and the versions): 3.3 s instead of 45 s on the CPU.
+and the versions): 2.6 s instead of 62 s for the first frame at 64×128 on the CPU.
 
 Warps stay in float32 inside the compiled graph, as in the eager model (:mod:`.warp` casts
 explicitly; inductor keeps the casts). Splats are not part of any compiled network.
