@@ -278,3 +278,19 @@ def test_inductor_mode_autotunes_on_cuda_unless_the_user_says_otherwise(monkeypa
     assert compile_mode(torch.device("cuda")) is None
     monkeypatch.setenv("VSAFI_COMPILE_MODE", "reduce-overhead")
     assert compile_mode(torch.device("cpu")) == "reduce-overhead"
+
+
+@needs_weights("rife")
+def test_prebuild_that_cannot_compile_says_so_and_fails(monkeypatch, capsys):
+    """No C++ compiler, say: the filter would run eager, and prebuild must not claim success."""
+
+    def no_compiler(module, **_):
+        def graph(*args, **kwargs):
+            raise RuntimeError("no working C++ compiler found")
+        return graph
+
+    monkeypatch.setattr(torch, "compile", no_compiler)
+    # scale 0.5: a backend no other test has loaded, so this one is built with the broken compiler
+    assert main(["prebuild", "--size", "64x64", "--mode", "plain", "--device", "cpu", "--scale", "0.5"]) == 1
+    err = capsys.readouterr().err
+    assert "no working C++ compiler found" in err and "ready" not in err

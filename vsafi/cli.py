@@ -181,7 +181,11 @@ def run_prebuild(args: argparse.Namespace) -> int:
     from .prebuild import parse_size, prebuild
 
     width, height = parse_size(args.size)
-    prebuild(width, height, args.model, args.mode, args.device, args.precision, args.scale, say=say)
+    try:
+        prebuild(width, height, args.model, args.mode, args.device, args.precision, args.scale, say=say)
+    except RuntimeError as exc:
+        say(f"{str(exc)[:500]}; the filter would run this model eager")
+        return 1
     return 0
 
 

@@ -85,8 +85,8 @@ def interpolate(
     """
     s = check_arguments(clip, fps=fps, factor=factor, mode=mode, model=model, n_forward=n_forward,
                         drop_threshold=drop_threshold, scene_ratio=scene_ratio, scenes=scenes, scale=scale,
-                        src_fps=src_fps, device=device, precision=precision, compile=compile, phase=phase, cache_mb=cache_mb,
-                        weights=weights, scene_threshold=scene_threshold)
+                        src_fps=src_fps, device=device, precision=precision, compile=compile, phase=phase,
+                        cache_mb=cache_mb, weights=weights, scene_threshold=scene_threshold)
     hold_mmap_threshold()
     strategy, backend = _mode_and_model(s)
     return build_graph(clip, s, strategy, backend)

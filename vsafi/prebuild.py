@@ -37,9 +37,13 @@ def parse_size(text: str) -> tuple[int, int]:
 def prebuild(width: int, height: int, model: str = DEFAULT_MODEL, modes: Sequence[str] = tuple(MODES),
              device: str | None = None, precision: str | None = None, scale: float = 1.0,
              say: Callable[[str], None] = print) -> float:
-    """Compile ``model`` for ``width``×``height`` frames in ``modes``; returns the seconds it took."""
+    """Compile ``model`` for ``width``×``height`` frames in ``modes``; returns the seconds it took.
+
+    RuntimeError when a network failed to compile (the filter would then run it eager): a
+    prebuild that cannot build must not say it did."""
     import vapoursynth as vs
 
+    from .engine.backends import get_backend
     from .filter import interpolate
     from .synthetic import AnimeClip, mixed_scene, to_vs_clip
 
@@ -54,6 +58,11 @@ def prebuild(width: int, height: int, model: str = DEFAULT_MODEL, modes: Sequenc
                           precision=precision, scale=scale, compile="wait", scene_ratio=None)
         for n in range(min(OUTPUTS_PER_MODE, out.num_frames)):
             out.get_frame(n)
+        failed = [f"{net.label}: {type(net.failed).__name__}: {net.failed}"
+                  for net in get_backend(model, None, device, precision, scale, "wait").compiled_networks()
+                  if net.failed is not None]
+        if failed:
+            raise RuntimeError(f"could not compile {'; '.join(failed)}")
         say(f"{model} {mode}: ready")
     seconds = time.monotonic() - started
     say(f"{model} at {width}x{height} compiled in {seconds:.0f} s; cached in {use_compile_cache()}")

@@ -13,8 +13,8 @@ import torch
 from .. import weights as _weights
 from ..models.backend import Backend
 from ..models.compiled import COMPILE_POLICIES, DEFAULT_COMPILE
-from ..names import entry
 from ..models.registry import SCALES, model_spec
+from ..names import entry
 from .device import resolve_device, resolve_dtype, thread_count_independent_cpu
 
 __all__ = ["get_backend"]
