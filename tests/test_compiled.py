@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -31,6 +32,10 @@ from vsafi.prebuild import parse_size
 from vsafi.synthetic import AnimeClip, mixed_scene, to_vs_clip
 
 from conftest import assert_seek_equals_playback, needs_weights, planes
+
+#: Inductor builds CPU kernels with g++ (torch._inductor.config.cpp.cxx); without one, compiling
+#: falls back to eager, which test_a_compiler_failure_leaves_the_eager_model_working covers.
+needs_cxx = pytest.mark.skipif(shutil.which("g++") is None, reason="inductor needs g++ to compile for the CPU")
 
 #: speed.py --quick's size, so that its compiled run finds these tests' graphs in the cache.
 SIZE = (128, 64)
@@ -78,6 +83,7 @@ print(json.dumps({{"hit": c["fxgraph_cache_hit"], "miss": c["fxgraph_cache_miss"
 
 @needs_weights("rife")
 @pytest.mark.slow
+@needs_cxx
 def test_prebuild_fills_the_cache_that_a_later_process_compiles_from(compile_cache):
     """``vsafi prebuild`` for plain and DRBA compiles RIFE's three graphs (one time, a time map,
     the flow pass); a fresh process rendering DRBA at that size then finds all of them."""
@@ -96,6 +102,7 @@ def test_prebuild_fills_the_cache_that_a_later_process_compiles_from(compile_cac
 
 @needs_weights("rife")
 @pytest.mark.slow
+@needs_cxx
 def test_wait_serves_every_call_compiled_and_seek_equals_playback(compile_cache):
     """Under "wait" no frame comes from the eager model, so a shuffled, threaded fetch with
     constant eviction equals playback bit for bit; and the compiled frames are within the
@@ -116,6 +123,7 @@ def test_wait_serves_every_call_compiled_and_seek_equals_playback(compile_cache)
 
 @needs_weights("rife")
 @pytest.mark.slow
+@needs_cxx
 def test_background_plays_eager_frames_first_then_exactly_the_frames_wait_gives(compile_cache):
     """A player's first frames come from the eager model while the graphs build; once they are
     ready, every frame is the one ``compile="wait"`` renders, bit for bit."""
@@ -139,6 +147,7 @@ def test_background_plays_eager_frames_first_then_exactly_the_frames_wait_gives(
 
 @needs_weights("rife")
 @pytest.mark.slow
+@needs_cxx
 def test_speed_benchmark_compares_compiled_with_eager(compile_cache):
     """The GPU table's compiled rows, at the CI size: built before the clock, within the
     issue's 50 dB of eager, seeking equal to playback."""
@@ -164,6 +173,7 @@ class _Tiny(torch.nn.Module):
 
 
 @pytest.mark.slow
+@needs_cxx
 def test_background_serves_eager_results_until_its_graph_is_ready(compile_cache):
     eager = _Tiny().eval()
     said: list[str] = []
@@ -256,6 +266,7 @@ def test_prebuild_refuses_a_bad_size(capsys):
 
 
 @pytest.mark.slow
+@needs_cxx
 def test_gmflow_propagation_compiles_to_what_eager_computes():
     """GMFlow's windowed flow propagation (radius 1), compiled: inductor once computed its
     query-key product wrong from a permuted view (GMFSS flows off by 7 px, its frames at 18 dB
