@@ -49,9 +49,10 @@ def _clip() -> vs.VideoNode:
     return to_vs_clip(AnimeClip(w, h, [mixed_scene(w, h, (1, 2), length=6)]))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", autouse=True)
 def compile_cache(tmp_path_factory):
-    """One cache folder for the whole module, so that later tests reuse earlier graphs."""
+    """One cache folder for the whole module, so that later tests reuse earlier graphs and no
+    test writes to the user's cache folder."""
     folder = tmp_path_factory.mktemp("compiled")
     patch = pytest.MonkeyPatch()
     patch.setenv("VSAFI_COMPILE_CACHE", str(folder))
