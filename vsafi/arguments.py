@@ -12,6 +12,7 @@ import vapoursynth as vs
 from .cuts import DEFAULT_RATIO
 from .frames import FrameFormat
 from .models.compiled import COMPILE_POLICIES
+from .names import entry
 from .timing.timemap import PHASES, as_fraction
 
 __all__ = ["Settings", "UNSET", "check_arguments", "error"]
@@ -128,8 +129,10 @@ def check_arguments(clip: vs.VideoNode, *, fps: object, factor: object, mode: st
     fps_src, fps_out = _rates(clip, fps, factor, src_fps)
     if phase not in PHASES:
         raise error(f"phase must be one of {', '.join(PHASES)}, not {phase!r}")
-    if not isinstance(compile, str) or compile not in COMPILE_POLICIES:
-        raise error(f"compile must be one of {', '.join(COMPILE_POLICIES)}, not {compile!r}")
+    try:
+        entry(COMPILE_POLICIES, "compile", compile)
+    except ValueError as exc:
+        raise error(str(exc)) from None
     if n_forward is not None and (isinstance(n_forward, bool) or not isinstance(n_forward, int) or n_forward < 0):
         raise error(f"n_forward must be None or an integer >= 0, not {n_forward!r}")
     if drop_threshold is not None and (isinstance(drop_threshold, bool) or not isinstance(drop_threshold, (int, float))

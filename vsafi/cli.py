@@ -132,16 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True,
                    help="output video (.mkv keeps subtitles); with several inputs, a folder")
     _add_common(p)
-    p.add_argument("-m", "--model", default=DEFAULT_MODEL, choices=list(MODELS),
-                   help="; ".join(f"{name}: {spec.summary}" for name, spec in MODELS.items()))
+    _add_model_options(p)
     p.add_argument("--mode", default=DEFAULT_MODE, choices=list(MODES),
                    help="; ".join(f"{name}: {spec.summary}" for name, spec in MODES.items()))
     p.add_argument("-nf", "--n-forward", type=int, default=None, help="forward passes (default: from cadence)")
     p.add_argument("--drop-threshold", type=float, default=None,
                    help="drop mode: luma difference below which a frame is a duplicate (default: measured)")
-    p.add_argument("--scale", type=float, default=1.0, choices=list(SCALES), help="flow scale: 1.0, 0.5 (4K) or 0.25")
-    p.add_argument("--device", default=None, help="cuda, cuda:N or cpu (default: cuda when available)")
-    p.add_argument("--precision", default=None, choices=["fp16", "fp32"])
     _add_compile(p)
     p.add_argument("--encoder", default="libx264", help="ffmpeg video encoder (default libx264)")
     p.add_argument("--crf", type=int, default=16)
@@ -158,6 +154,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    """The model and where it runs: the interpolating command's and prebuild's."""
+    p.add_argument("-m", "--model", default=DEFAULT_MODEL, choices=list(MODELS),
+                   help="; ".join(f"{name}: {spec.summary}" for name, spec in MODELS.items()))
+    p.add_argument("--scale", type=float, default=1.0, choices=list(SCALES), help="flow scale: 1.0, 0.5 (4K) or 0.25")
+    p.add_argument("--device", default=None, help="cuda, cuda:N or cpu (default: cuda when available)")
+    p.add_argument("--precision", default=None, choices=["fp16", "fp32"])
+
+
 def _add_compile(p: argparse.ArgumentParser) -> None:
     p.add_argument("--compile", default=DEFAULT_COMPILE, choices=list(COMPILE_POLICIES),
                    help="; ".join(f"{name}: {summary}" for name, summary in COMPILE_POLICIES.items()))
@@ -168,12 +173,9 @@ def build_prebuild_parser() -> argparse.ArgumentParser:
                                 description="Compile a model for a frame size now, so that --compile / "
                                             "compile= finds it in the cache later.")
     p.add_argument("--size", required=True, help="frame size of the videos to come, e.g. 1920x1080")
-    p.add_argument("-m", "--model", default=DEFAULT_MODEL, choices=list(MODELS))
+    _add_model_options(p)
     p.add_argument("--mode", nargs="+", default=list(MODES), choices=list(MODES),
                    help="modes to compile for (default: all)")
-    p.add_argument("--scale", type=float, default=1.0, choices=list(SCALES))
-    p.add_argument("--device", default=None, help="cuda, cuda:N or cpu (default: cuda when available)")
-    p.add_argument("--precision", default=None, choices=["fp16", "fp32"])
     return p
 
 

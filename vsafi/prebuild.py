@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 from .models.compiled import use_compile_cache
 from .models.registry import DEFAULT_MODEL
 from .modes import MODES
+from .names import entry
 
 __all__ = ["prebuild", "parse_size"]
 
@@ -48,8 +49,7 @@ def prebuild(width: int, height: int, model: str = DEFAULT_MODEL, modes: Sequenc
     from .synthetic import AnimeClip, mixed_scene, to_vs_clip
 
     for mode in modes:
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        entry(MODES, "mode", mode)
     started = time.monotonic()
     scene = mixed_scene(width, height, (1, 2), length=OUTPUTS_PER_MODE)
     clip = to_vs_clip(AnimeClip(width, height, [scene]), format=vs.YUV420P8)

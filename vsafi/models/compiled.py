@@ -20,7 +20,6 @@ differ from the compiled ones by rounding (RIFE on the CPU: 134 dB PSNR or more)
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 from pathlib import Path
@@ -28,6 +27,8 @@ from typing import Any, Callable
 
 import torch
 from torch import nn
+
+from ..progress import say as _say
 
 __all__ = ["COMPILE_POLICIES", "DEFAULT_COMPILE", "CompiledNetwork", "compile_cache_dir", "compile_mode",
            "use_compile_cache"]
@@ -124,10 +125,6 @@ def _describe(args: tuple) -> str:
     dtypes = {str(a.dtype).removeprefix("torch.") for a in args if isinstance(a, torch.Tensor)}
     shape = "×".join(map(str, shapes[0][2:])) if shapes and len(shapes[0]) == 4 else str(shapes[:1])
     return f"{shape} {'/'.join(sorted(dtypes))}"
-
-
-def _say(msg: str) -> None:
-    print(f"vsafi: {msg}", file=sys.stderr, flush=True)
 
 
 class CompiledNetwork(nn.Module):
