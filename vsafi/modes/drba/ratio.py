@@ -13,9 +13,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .regions import region_count, region_labels
+
 __all__ = ["DIST_EPS", "STILL_TOLERANCE", "STILL_RADIUS", "HELD_TIME", "STRUCTURE", "MIN_MOTION",
-           "EVIDENCE_RADIUS", "distance_ratio", "held_ratio", "structure", "spread_evidence", "step_time",
-           "unchanged", "keep_where_still"]
+           "EVIDENCE_RADIUS", "HOLD_READ", "HELD_BAND", "HELD_BALANCE", "MIN_FILL", "distance_ratio",
+           "held_ratio", "read_fills", "with_outline", "structure", "spread_evidence", "step_time", "unchanged",
+           "keep_where_still"]
 
 #: Added to flow magnitudes so a pixel static on both sides gets rho = ½, not 0/0.
 DIST_EPS = 1e-4
@@ -36,6 +39,23 @@ MIN_MOTION = 0.5
 #: brackets): 8 gave 0.057 (0.062) over a counter-pan, 0.077 (0.033) over a still background,
 #: 12 gave 0.059 and 0.070; without the spreading 0.181 and 0.230 (benchmarks/RESULTS.md).
 EVIDENCE_RADIUS = 8
+#: A point's ratio reads as a hold on one side when it is below this (rho0 for the previous
+#: side, rho2 for the next): 0.00–0.02 on the ink line of a box on twos over a pan, 0.16–0.19 on
+#: the background it is about to cover.
+HOLD_READ = 0.15
+#: Share of a fill that must be unchanged on one side alone (the band its drawing's jump leaves
+#: behind) for the fill to be held on that side. Measured on the RIFE flow grid at 480x272
+#: (benchmarks/quality.py scenes): 0.15–0.63 in fills on twos and threes. Far below that, so a
+#: wide fill with a short step still holds, and above a few stray points.
+HELD_BAND = 0.01
+#: Most points unchanged on the other side alone, as a fraction of those on the held side, that a
+#: held fill may have. A fill moving on ones has as many on both sides (0.067–0.075 of it each,
+#: a ratio of 1); fills on twos and threes had none (0).
+HELD_BALANCE = 0.25
+#: Points a fill needs before its bands decide anything: one evidence window. Smaller fills lie
+#: within reach of their outline's evidence, and a few dozen points are too few to weigh one
+#: side's band against the other's.
+MIN_FILL = (2 * EVIDENCE_RADIUS + 1) ** 2
 
 
 def distance_ratio(f10: Tensor, f12: Tensor) -> tuple[Tensor, Tensor]:
@@ -97,6 +117,47 @@ def spread_evidence(rho0: Tensor, observed: Tensor, radius: int = EVIDENCE_RADIU
     return torch.where(observed, rho0, torch.where(near > 1e-6, spread, torch.full_like(rho0, 0.5)))
 
 
+def read_fills(still10: Tensor, still12: Tensor, fill: Tensor, moving: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """(held on the previous side, held on the next side, moving on ones), bool (N, 1, h, w):
+    each ``fill`` region of MIN_FILL points or more, read whole from the bands of its ``moving``
+    points that are unchanged on one side alone.
+
+    Inside a flat fill the flows are a guess (the aperture problem; RIFE smeared a 2 px pan into
+    the fill of a box held on twos), but whether the picture changed is not. A drawing held on
+    one side and jumping on the other leaves a band unchanged on the held side alone and none
+    on the other: held, when the band is at least HELD_BAND of the region and the other side's
+    at most HELD_BALANCE of it. A fill moving on ones leaves a band on each side (its edges
+    sweep over it): moving, when both bands are at least HELD_BAND and neither side is held
+    (docs/drba.md §6). A held region holds whole, also where its flows saw no motion: inside a
+    fill on twos RIFE's flows vanish in patches, which then took ½ and pulled the ink line
+    beside them (0.9 px at 240x136).
+    """
+    label = region_labels(fill)
+    size = region_count(label, fill).double()
+    only10 = region_count(label, moving & still10 & ~still12).double()
+    only12 = region_count(label, moving & still12 & ~still10).double()
+    big = size >= MIN_FILL
+
+    def held(band: Tensor, other: Tensor) -> Tensor:
+        return big & (band >= HELD_BAND * size) & (other <= HELD_BALANCE * band)
+
+    held0, held2 = held(only10, only12), held(only12, only10)
+    both = big & (only10 >= HELD_BAND * size) & (only12 >= HELD_BAND * size)
+    return held0, held2, both & ~held0 & ~held2
+
+
+def with_outline(held: Tensor, reads: Tensor) -> Tensor:
+    """``held`` grown by every point connected to it through points that ``reads`` a hold on the
+    same side: the drawing's ink line and what it is about to cover, which then hold exactly.
+
+    Read point by point, an outline next to a held fill holds only nearly (a ratio of 0.005 on a
+    box on twos over a pan): RIFE then renders it at a timestep just above HELD_TIME, smears the
+    next drawing's fill into the line and the drawing creeps by a fraction of a pixel before it
+    jumps.
+    """
+    return region_count(region_labels(held | reads), held) > 0
+
+
 def held_ratio(f10: Tensor, f12: Tensor, prev: Tensor, centre: Tensor, nxt: Tensor) -> tuple[Tensor, Tensor]:
     """(rho0, rho2) of a centre frame from its flows to both neighbours and the three pictures.
 
@@ -108,6 +169,15 @@ def held_ratio(f10: Tensor, f12: Tensor, prev: Tensor, centre: Tensor, nxt: Tens
     where 0.5 was true), and an edge moving along itself looks the same on both sides; those
     points take the ratio observed around them (:func:`spread_evidence`).
 
+    That reaches EVIDENCE_RADIUS into a fill, so wider fills are read whole (:func:`read_fills`).
+    A fill held on one side holds exactly, and so does everything joined to it that reads a hold
+    on the same side, its ink line first (:func:`with_outline`); without it a box on twos over a
+    background panning on ones crept up to 1 px towards its next drawing. Near a fill that moves
+    on ones, a point changed on one side alone is not a hold but the fill's own motion: the
+    strip it is about to cover, the band its edge has just left. Such points within
+    EVIDENCE_RADIUS of it take ½; as holds they set RIFE's leading edge 0.14 px behind (0.6 dB
+    on a flat box over a still background).
+
     A point that moves on neither side has no timing to keep and takes ½, as plain VFI: evidence
     spread onto a still background (the hold of the strip a moving drawing is about to cover)
     changed nothing there but the map, and RIFE, which convolves the time map, then misplaced
@@ -118,11 +188,18 @@ def held_ratio(f10: Tensor, f12: Tensor, prev: Tensor, centre: Tensor, nxt: Tens
     still10, still12 = unchanged(centre, prev, grid), unchanged(centre, nxt, grid)
     moving = (torch.linalg.vector_norm(f10.float(), dim=1, keepdim=True)
               + torch.linalg.vector_norm(f12.float(), dim=1, keepdim=True)) >= MIN_MOTION
-    observed = structure(centre, grid) & moving & ~(still10 & still12)
+    edges = structure(centre, grid)
+    observed = edges & moving & ~(still10 & still12)
+    held0, held2, swept = read_fills(still10, still12, ~edges, moving)
     f10 = torch.where(still10 & ~still12, 0.0, f10)
     f12 = torch.where(still12 & ~still10, 0.0, f12)
     rho0, _ = distance_ratio(f10, f12)
+    near_swept = F.max_pool2d(swept.float(), 2 * EVIDENCE_RADIUS + 1, stride=1, padding=EVIDENCE_RADIUS) > 0
+    rho0 = torch.where((still10 ^ still12) & near_swept, 0.5, rho0)
+    reads = torch.cat([moving & (rho0 < HOLD_READ), moving & (rho0 > 1.0 - HOLD_READ)])
+    held0, held2 = with_outline(torch.cat([held0, held2]), reads).chunk(2)  # both sides in one pass
     rho0 = torch.where(moving, spread_evidence(rho0, observed), 0.5)
+    rho0 = torch.where(held0, 0.0, torch.where(held2, 1.0, rho0))
     return rho0, 1.0 - rho0
 
 
