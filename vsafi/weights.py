@@ -24,17 +24,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from .models.registry import MODELS, model_spec
+from .user_cache import user_cache_dir
 
 __all__ = ["manifest", "find_weights_dir", "weight_path", "install", "verify"]
 
 INSTALL_HINT = "python -m vsafi.weights install"
 
 _REPO_WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
-
-def _user_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "vsafi" / "weights"
-
 
 @lru_cache(maxsize=1)
 def manifest() -> dict:
@@ -60,7 +56,7 @@ def _candidates(weights: str | os.PathLike | None) -> list[Path]:
     env = os.environ.get("VSAFI_WEIGHTS")
     if env:
         out.append(Path(env))
-    out += [_REPO_WEIGHTS, _user_cache_dir()]
+    out += [_REPO_WEIGHTS, user_cache_dir("weights")]
     return out
 
 

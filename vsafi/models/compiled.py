@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from ..progress import say as _say
+from ..user_cache import user_cache_dir
 
 __all__ = ["COMPILE_POLICIES", "DEFAULT_COMPILE", "CompiledNetwork", "compile_cache_dir", "compile_mode",
            "use_compile_cache"]
@@ -68,8 +69,7 @@ def compile_cache_dir() -> Path:
     env = os.environ.get("VSAFI_COMPILE_CACHE")
     if env:
         return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "vsafi" / "compiled"
+    return user_cache_dir("compiled")
 
 
 def _torch_default_cache() -> str | None:
