@@ -295,15 +295,15 @@ def test_region_labels_follow_4_connected_regions_to_their_smallest_index():
 
 
 def band_fill(h: int, w: int, band10: int, band12: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """still10, still12 of an (h, w) fill: unchanged on both sides but for a column band at
-    each end, unchanged only on the previous side (left, ``band10`` wide) or only on the next
-    side (right, ``band12`` wide)."""
-    still10 = torch.ones(1, 1, h, w, dtype=torch.bool)
-    still12 = still10.clone()
-    still12[..., :band10] = False
+    """only10, only12 of an (h, w) fill unchanged on both sides but for a column band at each
+    end: unchanged only on the previous side (left, ``band10`` wide) or only on the next side
+    (right, ``band12`` wide)."""
+    only10 = torch.zeros(1, 1, h, w, dtype=torch.bool)
+    only12 = only10.clone()
+    only10[..., :band10] = True
     if band12:
-        still10[..., -band12:] = False
-    return still10, still12
+        only12[..., -band12:] = True
+    return only10, only12
 
 
 def test_a_fill_is_read_whole_from_its_bands():

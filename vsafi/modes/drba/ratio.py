@@ -117,10 +117,11 @@ def spread_evidence(rho0: Tensor, observed: Tensor, radius: int = EVIDENCE_RADIU
     return torch.where(observed, rho0, torch.where(near > 1e-6, spread, torch.full_like(rho0, 0.5)))
 
 
-def read_fills(still10: Tensor, still12: Tensor, fill: Tensor, moving: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+def read_fills(only10: Tensor, only12: Tensor, fill: Tensor, moving: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """(held on the previous side, held on the next side, moving on ones), bool (N, 1, h, w):
     each ``fill`` region of MIN_FILL points or more, read whole from the bands of its ``moving``
-    points that are unchanged on one side alone.
+    points that are unchanged on the previous side alone (``only10``) or the next alone
+    (``only12``).
 
     Inside a flat fill the flows are a guess (the aperture problem; RIFE smeared a 2 px pan into
     the fill of a box held on twos), but whether the picture changed is not. A drawing held on
@@ -134,15 +135,15 @@ def read_fills(still10: Tensor, still12: Tensor, fill: Tensor, moving: Tensor) -
     """
     label = region_labels(fill)
     size = region_count(label, fill).double()
-    only10 = region_count(label, moving & still10 & ~still12).double()
-    only12 = region_count(label, moving & still12 & ~still10).double()
+    band10 = region_count(label, moving & only10).double()
+    band12 = region_count(label, moving & only12).double()
     big = size >= MIN_FILL
 
     def held(band: Tensor, other: Tensor) -> Tensor:
         return big & (band >= HELD_BAND * size) & (other <= HELD_BALANCE * band)
 
-    held0, held2 = held(only10, only12), held(only12, only10)
-    both = big & (only10 >= HELD_BAND * size) & (only12 >= HELD_BAND * size)
+    held0, held2 = held(band10, band12), held(band12, band10)
+    both = big & (band10 >= HELD_BAND * size) & (band12 >= HELD_BAND * size)
     return held0, held2, both & ~held0 & ~held2
 
 
@@ -188,14 +189,15 @@ def held_ratio(f10: Tensor, f12: Tensor, prev: Tensor, centre: Tensor, nxt: Tens
     still10, still12 = unchanged(centre, prev, grid), unchanged(centre, nxt, grid)
     moving = (torch.linalg.vector_norm(f10.float(), dim=1, keepdim=True)
               + torch.linalg.vector_norm(f12.float(), dim=1, keepdim=True)) >= MIN_MOTION
+    only10, only12 = still10 & ~still12, still12 & ~still10
     edges = structure(centre, grid)
     observed = edges & moving & ~(still10 & still12)
-    held0, held2, swept = read_fills(still10, still12, ~edges, moving)
-    f10 = torch.where(still10 & ~still12, 0.0, f10)
-    f12 = torch.where(still12 & ~still10, 0.0, f12)
+    held0, held2, swept = read_fills(only10, only12, ~edges, moving)
+    f10 = torch.where(only10, 0.0, f10)
+    f12 = torch.where(only12, 0.0, f12)
     rho0, _ = distance_ratio(f10, f12)
     near_swept = F.max_pool2d(swept.float(), 2 * EVIDENCE_RADIUS + 1, stride=1, padding=EVIDENCE_RADIUS) > 0
-    rho0 = torch.where((still10 ^ still12) & near_swept, 0.5, rho0)
+    rho0 = torch.where((only10 | only12) & near_swept, 0.5, rho0)
     reads = torch.cat([moving & (rho0 < HOLD_READ), moving & (rho0 > 1.0 - HOLD_READ)])
     held0, held2 = with_outline(torch.cat([held0, held2]), reads).chunk(2)  # both sides in one pass
     rho0 = torch.where(moving, spread_evidence(rho0, observed), 0.5)
