@@ -26,6 +26,7 @@ import vsafi
 from vsafi.cli import build_parser, filter_kwargs, main
 from vsafi.engine.backends import get_backend
 from vsafi.models import compiled
+from vsafi.models.backend import ModuleBackend
 from vsafi.models.compiled import (COMPILE_POLICIES, CompiledNetwork, compile_cache_dir, compile_mode,
                                    use_compile_cache)
 from vsafi.prebuild import parse_size
@@ -226,6 +227,20 @@ def test_a_compiler_failure_leaves_the_eager_model_working():
     assert isinstance(net.failed, RuntimeError) and len(attempts) == 1
     assert net.eager_calls == 2 and net.compiled_calls == 0
     assert any("no C++ compiler" in m for m in said), "the user is told why frames stay eager"
+
+
+def test_a_network_reached_by_two_paths_is_compiled_once():
+    """Union's IFNet renders its picture and measures DRBA's flows: one graph cache, not two."""
+
+    class TwoPaths(ModuleBackend):
+        networks = ("module", "alias")
+
+    net = _Tiny().eval()
+    backend = TwoPaths("tiny", 8, "replicate", net, torch.device("cpu"), torch.float32, 1.0)
+    backend.alias = net
+    backend.compile("wait")
+    assert isinstance(backend.module, CompiledNetwork) and backend.alias is backend.module
+    assert backend.compiled_networks() == [backend.module]
 
 
 def test_compile_cache_folder_is_the_users_and_a_chosen_one_is_kept(monkeypatch, tmp_path):

@@ -547,17 +547,18 @@ def test_wide_drawing_on_twos_over_a_pan_stays_held():
         assert abs(centroid_x(out.get_frame(j), actor.fill) - drawn[k]) < 0.2, j
 
 
-@needs_weights("gmfss_union")
+@pytest.mark.parametrize("model", [pytest.param(m, marks=needs_weights(m)) for m in ("gmfss", "gmfss_union")])
 @pytest.mark.parametrize("pan", [-2.0, 0.0], ids=["counter-pan", "still background"])
-def test_gmfss_union_reads_linear_motion_of_a_flat_box_as_linear(pan):
-    """Union's endpoint flows come from its IFNet at full size. GMFlow's, matched at 1/16 of the
-    frame, blend a thin outline's motion with the background's: inside a flat box on ones their
-    ratio was off ½ by 0.24 (counter-pan) and 0.16 (still background) on average, which cost
-    DRBA 1.6 and 2.1 dB against plain at 480x272 (benchmarks/RESULTS.md)."""
+def test_gmfss_reads_linear_motion_of_a_flat_box_as_linear(model, pan):
+    """Both GMFSS models take DRBA's endpoint flows from an IFNet at full size (union its own,
+    base one from rife.pkl). GMFlow's, matched at 1/16 of the frame, blend a thin outline's
+    motion with the background's: inside a flat box on ones union's ratio was off ½ by 0.24
+    (counter-pan) and 0.16 (still background) on average, which cost DRBA 1.6 and 2.1 dB
+    against plain at 480x272 (benchmarks/RESULTS.md)."""
     w, h = 480, 272
     actor = Actor("box", FILLS[1], (h / 7, h / 6), (h / 2, 0.3 * w), (0.0, 5.0), outline=2.5)
     clip = AnimeClip(w, h, [Scene(3, (actor,), pan=(0.0, pan), seed=6)])
-    backend = get_backend("gmfss_union", device="cpu")
+    backend = get_backend(model, device="cpu")
     canvas = Canvas(h, w, backend.unit, backend.canvas_mode)
     prev, centre, nxt = (canvas.pad(torch.from_numpy(np.ascontiguousarray(clip.frame(i))).permute(2, 0, 1)[None])
                          for i in range(3))

@@ -125,8 +125,10 @@ class ModuleBackend:
 
     def compile(self, policy: str) -> None:
         """Replace each of :attr:`networks` by a :class:`.compiled.CompiledNetwork` (once), in
-        inductor's :func:`.compiled.compile_mode` for this device."""
+        inductor's :func:`.compiled.compile_mode` for this device. A network reached by two
+        paths (union's IFNet: its synthesis and DRBA's flows) gets one compiled stand-in."""
         mode = compile_mode(self.device)
+        made: dict[int, CompiledNetwork] = {}
         with self.lock:
             for path in self.networks:
                 *parents, leaf = path.split(".")
@@ -136,16 +138,18 @@ class ModuleBackend:
                 net = getattr(owner, leaf)
                 if net is None or isinstance(net, CompiledNetwork):
                     continue
-                setattr(owner, leaf, CompiledNetwork(net, f"{self.name} {type(net).__name__}", policy, mode))
+                if id(net) not in made:
+                    made[id(net)] = CompiledNetwork(net, f"{self.name} {type(net).__name__}", policy, mode)
+                setattr(owner, leaf, made[id(net)])
 
     def compiled_networks(self) -> list[CompiledNetwork]:
-        """The networks :meth:`compile` put in place, in :attr:`networks` order."""
-        found = []
+        """The networks :meth:`compile` put in place, in :attr:`networks` order, each once."""
+        found: list[CompiledNetwork] = []
         for path in self.networks:
             net: Any = self
             for name in path.split("."):
                 net = getattr(net, name)
-            if isinstance(net, CompiledNetwork):
+            if isinstance(net, CompiledNetwork) and all(net is not seen for seen in found):
                 found.append(net)
         return found
 

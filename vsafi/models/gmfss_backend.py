@@ -14,7 +14,7 @@ from torch import Tensor
 from .backend import ModuleBackend, TimeMap
 from .gmfss import GMFSS, PairState
 from .grids import neighbour_time
-from .rife import block_scales
+from .rife import IFNet, block_scales
 
 if TYPE_CHECKING:
     from .registry import ModelSpec
@@ -45,16 +45,21 @@ class GMFSSBackend(ModuleBackend):
     the complement carried to frame 1's grid (:func:`neighbour_time`); union's RIFE pass takes
     ``output``.
 
+    ``flow_net``: the IFNet whose endpoint flows DRBA measures distances with (:meth:`flows`):
+    union's own, or for base one loaded from ``rife.pkl`` for that alone.
+
     ``near_side``: whether the near-side rule of a TimeMap applies: on for union, for which it
     was written and tested; off for base, on which it has not been measured (docs/drba.md §9).
     """
 
     caches_pairs = True
-    networks = ("module.flownet", "module.feat_ext", "module.metricnet", "module.fusionnet", "module.ifnet")
+    networks = ("module.flownet", "module.feat_ext", "module.metricnet", "module.fusionnet", "module.ifnet",
+                "flow_net")
 
-    def __init__(self, spec: "ModelSpec", module: GMFSS, device: torch.device, dtype: torch.dtype, scale: float,
-                 near_side: bool) -> None:
+    def __init__(self, spec: "ModelSpec", module: GMFSS, flow_net: IFNet, device: torch.device, dtype: torch.dtype,
+                 scale: float, near_side: bool) -> None:
         super().__init__(spec.name, spec.unit_at(scale), spec.canvas, module, device, dtype, scale)
+        self.flow_net = flow_net
         self.near_side = near_side
 
     def pair(self, img0: Tensor, img1: Tensor) -> PairState:
@@ -66,18 +71,14 @@ class GMFSSBackend(ModuleBackend):
     def flows(self, state: PairState) -> tuple[Tensor, Tensor]:
         """Endpoint flows on the half-size grids, in half-size pixels.
 
-        With an IFNet inside (union) they come from one IFNet pass at t = ½ over the full-size
-        frames, reduced to the half-size grid (2×2 mean, halved). GMFlow matches features at
-        1/8 of the half frames, so its flows at thin ink lines blend the line's motion with the
-        background's (a box's trailing outline moving 2.5 px: 0.2 px towards one neighbour, 4.3
-        towards the other), and DRBA's ratio read those as holds. IFNet on the half frames is
-        no remedy: on a fine texture panning 1.07 px it measured 0.80 and 1.46. Base has no
-        IFNet and keeps GMFlow's flows. docs/drba.md §4.
+        They come from one pass of :attr:`flow_net` at t = ½ over the full-size frames, reduced
+        to the half-size grid (2×2 mean, halved). GMFlow matches features at 1/8 of the half
+        frames, so its flows at thin ink lines blend the line's motion with the background's (a
+        box's trailing outline moving 2.5 px: 0.2 px towards one neighbour, 4.3 towards the
+        other), and DRBA's ratio read those as holds. IFNet on the half frames is no remedy: on
+        a fine texture panning 1.07 px it measured 0.80 and 1.46. docs/drba.md §4.
         """
-        ifnet = self.module.ifnet
-        if ifnet is None:
-            return state.flow01.float(), state.flow10.float()
-        flows = self._endpoint_flows(ifnet, state.img0, state.img1, block_scales(self.scale))
+        flows = self._endpoint_flows(self.flow_net, state.img0, state.img1, block_scales(self.scale))
         with torch.inference_mode():
             return tuple(F.avg_pool2d(f, 2) / 2 for f in flows)
 
@@ -95,8 +96,11 @@ class GMFSSBackend(ModuleBackend):
 
 def load(spec: "ModelSpec", folder: Path, device: torch.device, dtype: torch.dtype, scale: float, *, variant: str,
          near_side: bool) -> GMFSSBackend:
-    """Registry loader: GMFSS ``variant`` ('base' or 'union') from the files of ``folder``."""
+    """Registry loader: GMFSS ``variant`` ('base' or 'union') from the files of ``folder``; base,
+    which has no IFNet of its own, gets one from ``rife.pkl`` for DRBA's flows."""
     from .gmfss import load_gmfss
+    from .rife import load_ifnet
 
     module = load_gmfss(folder, variant, scale=scale, device=device, dtype=dtype)
-    return GMFSSBackend(spec, module, device, dtype, scale, near_side)
+    flow_net = module.ifnet if module.ifnet is not None else load_ifnet(folder / "rife.pkl", device, dtype)
+    return GMFSSBackend(spec, module, flow_net, device, dtype, scale, near_side)

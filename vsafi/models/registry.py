@@ -70,7 +70,7 @@ MODELS: dict[str, ModelSpec] = {
             name="gmfss",
             summary="GMFSS Fortuna base: GMFlow flows once per source pair, softmax splatting of frames and "
                     "features, GridNet fusion; about 10x RIFE's time on the CPU",
-            files=("flownet.pkl", "feat_base.pkl", "metric_base.pkl", "fusionnet_base.pkl"),
+            files=("flownet.pkl", "feat_base.pkl", "metric_base.pkl", "fusionnet_base.pkl", "rife.pkl"),
             unit=64, canvas="resize", loader=".gmfss_backend:load",
             options={"variant": "base", "near_side": False}),
         ModelSpec(
