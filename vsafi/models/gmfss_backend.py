@@ -49,7 +49,7 @@ class GMFSSBackend(ModuleBackend):
     union's own, or for base one loaded from ``rife.pkl`` for that alone.
 
     ``near_side``: whether the near-side rule of a TimeMap applies: on for union, for which it
-    was written and tested; off for base, on which it has not been measured (docs/drba.md §9).
+    was written and tested; off for base, where it changed nothing measurable (docs/drba.md §9).
     """
 
     caches_pairs = True
