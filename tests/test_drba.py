@@ -72,6 +72,18 @@ def test_region_static_on_one_side_is_held_on_the_other():
     assert torch.allclose(towards_next[..., 0:2, :], torch.full((1,), 0.5))
 
 
+def test_a_hold_takes_time_zero_towards_its_own_side_too():
+    """Points held_ratio holds exactly (rho 0 or 1) have nowhere to go towards the neighbour they
+    are held with; at time 0 keep_where_still shows the centre's own pixels there, where 2·s
+    let GMFSS-union render the drawing from its identical neighbour up to 0.14 px off."""
+    rho0 = torch.tensor([0.0, 0.3, 1.0]).view(1, 1, 1, 3)
+    rho2 = 1.0 - rho0
+    towards_prev = step_time(rho0, rho2, True, 0.4).flatten().tolist()
+    towards_next = step_time(rho0, rho2, False, 0.4).flatten().tolist()
+    assert towards_prev == pytest.approx([0.0, 0.56, 0.0])
+    assert towards_next == pytest.approx([0.0, 0.24, 0.0])
+
+
 def test_ratio_is_bounded_and_finite_everywhere():
     g = torch.Generator().manual_seed(3)
     f10 = torch.randn(2, 2, 16, 16, generator=g) * 5
