@@ -188,6 +188,28 @@ def measure(src: vs.VideoNode, model: str, mode: str, frames: int, device: str |
     }, kept
 
 
+def source_in_memory(width: int, height: int) -> vs.VideoNode:
+    """The demo clip in YUV420P8, drawn once and then served from memory. Drawn per request it
+    was the bottleneck: on an H200 at 1080p, RIFE plain played at 11.8 fps against 231 for the
+    model alone, and the worker threads spent most samples in ``synthetic_paint``
+    (benchmarks/host_profile.py). A real source is a decoder, far cheaper than that."""
+    drawn = to_vs_clip(demo_clip(width, height), fps=Fraction(24000, 1001), format=vs.YUV420P8)
+    held = [([np.array(f[p]) for p in range(f.format.num_planes)], dict(f.props))
+            for f in drawn.frames(close=True)]
+    blank = core.std.BlankClip(drawn, keep=True)
+
+    def serve(n: int, f: vs.VideoFrame) -> vs.VideoFrame:
+        out = f.copy()
+        planes, props = held[n]
+        for p, plane in enumerate(planes):
+            np.copyto(np.asarray(out[p]), plane)
+        for key, value in props.items():
+            out.props[key] = value
+        return out
+
+    return core.std.ModifyFrame(blank, blank, serve)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", default="480x272", help="WxH")
@@ -205,7 +227,7 @@ def main() -> None:
     if args.threads:
         core.num_threads = args.threads
     w, h = map(int, args.size.split("x"))
-    src = to_vs_clip(demo_clip(w, h), fps=Fraction(24000, 1001), format=vs.YUV420P8)
+    src = source_in_memory(w, h)
     if not args.json:
         print(f"{w}x{h}, 23.976 -> 59.94 fps, {args.frames} output frames, {core.num_threads} VapourSynth threads, "
               f"torch {torch.__version__}")

@@ -1,19 +1,25 @@
 #!/bin/sh
-# Issue 11's GPU run, as one command on a lent device machine (docs/compile.md §6), e.g.
-#   run(command="sh scripts/gpu_check.sh", carry=[".whl", "weights/rife.pkl"], timeout_s=590)
-# with the VapourSynth wheel in .whl/ (README of the device tool). Everything lands in $OUT:
-#   gpu.txt           GPU, driver, torch / Triton / VapourSynth versions
-#   tests.log         seek == playback on CUDA (eager, and compiled RIFE), the Triton splat
-#   speed_eager.jsonl RIFE, every mode, eager, at 1080p
-#   speed_compiled.jsonl RIFE plain, eager then compiled (inductor mode: VSAFI_COMPILE_MODE)
-# Only RIFE: GMFSS's weights do not fit the 64 MiB a call carries. Rehearsed on the CPU with
-#   PY=.venv/bin/python GPU_CHECK_DEVICE=cpu GPU_CHECK_SIZE=128x64 GPU_CHECK_FRAMES=6 sh scripts/gpu_check.sh
+# Issue 11's GPU run, as one command on a lent device machine (docs/compile.md §6). Here, first:
+#   .venv/bin/python scripts/device_weights.py pack .dev/w16 gmfss_union   # float16 copies, 37.7 MB
+#   python3 -m pip download ... -d .whl VapourSynth==81                     # README of the device tool
+# then run(command="sh scripts/gpu_check.sh", carry=[".whl", ".dev/w16"], timeout_s=590).
+# Each stage has its own time limit, so a slow one cannot starve the rest. Into $OUT:
+#   gpu.txt      GPU, driver, versions, and each stage's exit status and elapsed seconds
+#   speed.jsonl  benchmarks/speed.py rows: RIFE and GMFSS-union, every mode, eager, 1080p;
+#                RIFE forward at 4K; RIFE plain eager then compiled (VSAFI_COMPILE_MODE)
+#   profile.txt  benchmarks/host_profile.py: where RIFE's wall time goes (plain, forward)
+#   tests.log    seek == playback on CUDA (every model × mode, compiled RIFE), the Triton splat
+#   stderr.log   the benchmarks' stderr
+# Rehearsed on the CPU in a throw-away clone (restore rewrites weights/manifest.json):
+#   PY=.venv/bin/python GPU_CHECK_DEVICE=cpu GPU_CHECK_SIZE=128x64 GPU_CHECK_4K=256x128 GPU_CHECK_FRAMES=6 sh scripts/gpu_check.sh
 set -u
 PY=${PY:-python3}
 OUT=${OUT:-/tmp/gpu_check}
 DEVICE=${GPU_CHECK_DEVICE:-cuda}
 SIZE=${GPU_CHECK_SIZE:-1920x1080}
+SIZE4K=${GPU_CHECK_4K:-3840x2160}
 FRAMES=${GPU_CHECK_FRAMES:-120}
+W16=${GPU_CHECK_WEIGHTS16:-.dev/w16}
 mkdir -p "$OUT"
 if ! "$PY" -c "import vapoursynth" 2>/dev/null; then
     "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .whl/vapoursynth-*.whl || exit 1
@@ -22,16 +28,29 @@ fi
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 export VSAFI_COMPILE_CACHE="${VSAFI_COMPILE_CACHE:-/tmp/vsafi-compiled}"
 export VSAFI_COMPILE_MODE="${VSAFI_COMPILE_MODE:-default}"
-{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1
-  "$PY" -c "import torch, triton, vapoursynth as vs; print('torch', torch.__version__, 'triton', triton.__version__, 'vs', vs.__version__)"
-  echo "inductor mode: $VSAFI_COMPILE_MODE"; } > "$OUT/gpu.txt" 2>&1
 start=$(date +%s)
-"$PY" -m pytest -q -p no:cacheprovider tests/test_seek_cuda.py tests/test_splat_triton.py > "$OUT/tests.log" 2>&1
-echo "tests: exit $? after $(( $(date +%s) - start )) s" >> "$OUT/gpu.txt"
-"$PY" benchmarks/speed.py --size "$SIZE" --frames "$FRAMES" --device "$DEVICE" --models rife --json \
-    > "$OUT/speed_eager.jsonl" 2> "$OUT/speed_eager.err"
-echo "eager speed: exit $? after $(( $(date +%s) - start )) s" >> "$OUT/gpu.txt"
-"$PY" benchmarks/speed.py --size "$SIZE" --frames "$FRAMES" --device "$DEVICE" --models rife --modes plain \
-    --compile off,wait --json > "$OUT/speed_compiled.jsonl" 2> "$OUT/speed_compiled.err"
-echo "compiled speed: exit $? after $(( $(date +%s) - start )) s" >> "$OUT/gpu.txt"
-cat "$OUT/gpu.txt" "$OUT"/speed_*.jsonl
+log() { echo "$1: exit $2 at $(( $(date +%s) - start )) s" >> "$OUT/gpu.txt"; }
+{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1
+  "$PY" -c "import torch, triton, vapoursynth as vs; print('torch', torch.__version__, 'triton', triton.__version__, 'vs', vs.__version__, 'cudnn', torch.backends.cudnn.version())"
+  echo "inductor mode: $VSAFI_COMPILE_MODE"; } > "$OUT/gpu.txt" 2>&1
+if [ -d "$W16" ]; then
+    "$PY" scripts/device_weights.py restore "$W16" >> "$OUT/gpu.txt" 2>&1
+    log "weights restored from float16 copies" $?
+fi
+speed() {  # limit_s, then speed.py's arguments
+    limit=$1; shift
+    timeout "$limit" "$PY" benchmarks/speed.py --device "$DEVICE" --json "$@" >> "$OUT/speed.jsonl" 2>> "$OUT/stderr.log"
+    log "speed $*" $?
+}
+speed 60 --size "$SIZE" --frames "$FRAMES" --models rife
+speed 120 --size "$SIZE" --frames "$FRAMES" --models gmfss_union
+for mode in plain forward; do
+    timeout 30 "$PY" benchmarks/host_profile.py --size "$SIZE" --frames "$FRAMES" --mode "$mode" --device "$DEVICE" \
+        >> "$OUT/profile.txt" 2>> "$OUT/stderr.log"
+    log "host profile rife $mode" $?
+done
+timeout 150 "$PY" -m pytest -q -p no:cacheprovider tests/test_seek_cuda.py tests/test_splat_triton.py > "$OUT/tests.log" 2>&1
+log "tests" $?
+speed 50 --size "$SIZE4K" --frames 48 --models rife --modes forward
+speed 120 --size "$SIZE" --frames "$FRAMES" --models rife --modes plain --compile off,wait
+cat "$OUT/gpu.txt" "$OUT/speed.jsonl"
