@@ -12,12 +12,13 @@ slightly from the published model's. Never run ``restore`` in a checkout you kee
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from pathlib import Path
 
 import torch
+
+from vsafi.weights import _sha256
 
 REPO = Path(__file__).resolve().parents[1]
 WEIGHTS = REPO / "weights"
@@ -45,7 +46,7 @@ def restore(folder: Path) -> None:
         state = torch.load(src, map_location="cpu", weights_only=True)
         dst = WEIGHTS / src.name
         torch.save(_cast(state, torch.float32), dst)
-        manifest["files"][src.name] = hashlib.sha256(dst.read_bytes()).hexdigest()
+        manifest["files"][src.name] = _sha256(dst)
         print(f"restored {src.name} (float16 copy) to float32")
     manifest_path.write_text(json.dumps(manifest, indent=2))
 
