@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from conftest import needs_weights
+from vsafi.cuts.contrast import CUT_REACH
 from vsafi.modes import MODES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,3 +62,28 @@ def test_quality_benchmark_scores_the_references_as_their_definitions_say():
     # Forward dedup holds a twos drawing less than plain interpolation does.
     assert by["twos", "forward rife"]["held"][0] < by["twos", "plain rife"]["held"][0]
     assert all(r["calls"] > 0 for (_, run), r in by.items() if "rife" in run)
+
+
+def test_map_memory_benchmark_reports_one_peak_per_count():
+    rows = _run("benchmarks/map_memory.py", "--size", "64x32", "--at-once", "1,2")
+    assert [r.get("at_once") for r in rows] == [1, 2] and all("error" not in r for r in rows), rows
+    assert all(r["size"] == "64x32" and r["peak_over_inputs_mib"] >= 0 for r in rows)
+
+
+def test_cache_budget_benchmark_counts_work_done_again_under_a_small_cache():
+    small, large = _run("benchmarks/cache_budget.py", "--modes", "plain", "--budgets", "0.05,64",
+                        "--frames", "12", "--size", "128x64", "--threads", "2")
+    assert (small["cache_mb"], large["cache_mb"]) == (0.05, 64)
+    # 12 outputs at 2.5x show source frames 0..5, and cut detection reads CUT_REACH frames past
+    # them: each converted once when nothing is evicted.
+    assert large["source_conversions"] == 6 + CUT_REACH and large["peak_cache_mib"] <= 64
+    assert small["source_conversions"] > large["source_conversions"]
+    assert small["syntheses"] == large["syntheses"], "a smaller cache redoes work, it never skips any"
+
+
+def test_model_pacing_benchmark_accounts_the_model_time_it_paced():
+    (row,) = _run("benchmarks/model_pacing.py", "--modes", "plain", "--threads", "2", "--frames", "12",
+                  "--size", "128x64", "--synth-ms", "5")
+    assert row["frames"] == 12 and row["syntheses"] > 0
+    assert abs(row["model_s"] - 0.005 * row["syntheses"]) < 0.006  # rounded to 10 ms
+    assert 0 < row["busy"] <= 1

@@ -8,6 +8,8 @@ actor jumps between two of its drawings.
 from __future__ import annotations
 
 import math
+import threading
+import time
 from fractions import Fraction
 
 import numpy as np
@@ -21,7 +23,7 @@ from conftest import assert_seek_equals_playback, needs_weights, rgb_of
 from vsafi.engine.backends import get_backend
 from vsafi.engine.cache import OnceCache
 from vsafi.engine.canvas import Canvas
-from vsafi.engine.render import Renderer
+from vsafi.engine.render import MAP_SLOTS, Renderer
 from vsafi.frames import FrameWindow, FrameFormat
 from vsafi.models.gmfss import prefer_near_side
 from vsafi.models.gmfss_backend import swap_pair
@@ -430,6 +432,41 @@ def test_shuffled_threaded_fetch_equals_sequential(evict):
                      format=vs.YUV420P10)
     assert_seek_equals_playback(src, seed=11, evict=evict, fps=Fraction(60000, 1001), mode="drba", model="rife",
                                 device="cpu")
+
+
+@needs_weights("rife")
+def test_ratio_maps_run_one_at_a_time_under_many_threads(monkeypatch):
+    """A ratio map's temporaries are many frames' worth (docs/drba.md §10): threads rendering
+    outputs around different centre frames take turns, and each centre's map is made once."""
+    import vsafi.modes.drba.mode as drba_mode
+
+    real, lock = drba_mode.held_ratio, threading.Lock()
+    running, most, calls = 0, 0, 0
+
+    def watched(*args):
+        nonlocal running, most, calls
+        with lock:
+            running, calls = running + 1, calls + 1
+            most = max(most, running)
+        try:
+            time.sleep(0.05)  # a wider window for another thread to come in, if it may
+            return real(*args)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(drba_mode, "held_ratio", watched)
+    n = 8
+    src = to_vs_clip(AnimeClip(128, 64, [cadence_scene(128, 64, 1, length=n, speed=3.0, seed=3)]))
+    before = core.num_threads
+    core.num_threads = 8
+    try:
+        out = vsafi.interpolate(src, fps=Fraction(60000, 1001), mode="drba", model="rife", device="cpu")
+        assert sum(1 for _ in out.frames(prefetch=8)) == out.num_frames
+    finally:
+        core.num_threads = before
+    assert calls == n - 2
+    assert most == MAP_SLOTS == 1
 
 
 @needs_weights("rife")

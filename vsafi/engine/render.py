@@ -11,6 +11,7 @@ a :class:`SourceFrames` (tensors, gray images and props by index).
 
 from __future__ import annotations
 
+import threading
 from fractions import Fraction
 from typing import Any, Mapping, Protocol
 
@@ -22,9 +23,18 @@ from ..timing.plan import Interp, Node
 from .cache import OnceCache
 from .canvas import Canvas
 
-__all__ = ["SourceFrames", "Renderer", "Job"]
+__all__ = ["SourceFrames", "Renderer", "Job", "MAP_SLOTS"]
 
 _HALF = Fraction(1, 2)
+
+#: Per-frame map computations (DRBA's ratio maps) one filter runs at once. A ratio map's
+#: temporaries are many frames' worth: on a 1920x1088 grid 0.44 GiB for one, 1.2 GiB for three
+#: at once and 2.3 GiB for six (peak RSS over the inputs, CPU: benchmarks/map_memory.py).
+#: VapourSynth's threads each started one for their own centre frame (three at once from 8
+#: threads on a fast model), and RIFE drba peaked at 4.5 GiB on an H200 where plain needed 0.8.
+#: One slot cost no throughput against a model paced like a GPU (benchmarks/model_pacing.py;
+#: benchmarks/RESULTS.md, "DRBA's peak memory").
+MAP_SLOTS = 1
 
 
 class SourceFrames(Protocol):
@@ -47,6 +57,7 @@ class Renderer:
         self.backend = backend
         self.canvas = Canvas(height, width, backend.unit, backend.canvas_mode)
         self.cache = cache
+        self.map_slots = threading.BoundedSemaphore(MAP_SLOTS)
 
     def job(self, frames: SourceFrames) -> "Job":
         """The engine as one output sees it: this renderer bound to that output's source frames."""
@@ -60,6 +71,7 @@ class Job:
         self.backend = renderer.backend
         self.canvas = renderer.canvas
         self.cache = renderer.cache
+        self.map_slots = renderer.map_slots
         self.frames = frames
 
     def source(self, i: int) -> torch.Tensor:
@@ -74,6 +86,11 @@ class Job:
 
     def _on_canvas(self, rgb: torch.Tensor) -> torch.Tensor:
         return self.canvas.pad(rgb.clamp(0, 1)).to(self.backend.dtype).contiguous()
+
+    def map_slot(self) -> threading.BoundedSemaphore:
+        """A context that holds one of the filter's :data:`MAP_SLOTS` while a frame-sized map is
+        computed. Fetch every input first: waiting for the cache inside it could deadlock."""
+        return self.map_slots
 
     def node(self, node: Node) -> torch.Tensor:
         """Pyramid node L[l][i]: a source frame or MID of two nodes one level down."""

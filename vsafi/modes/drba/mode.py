@@ -34,7 +34,7 @@ def ratio_map(job: Job, k: int) -> tuple[Tensor, Tensor]:
         f10 = job.flows(k - 1)[1]
         f12 = job.flows(k)[0]
         prev, centre, nxt = (job.source(i) for i in (k - 1, k, k + 1))
-        with torch.inference_mode():
+        with job.map_slot(), torch.inference_mode():
             return held_ratio(f10, f12, prev, centre, nxt)
 
     return job.cache.get(("drm", k), make)
