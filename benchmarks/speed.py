@@ -188,12 +188,22 @@ def measure(src: vs.VideoNode, model: str, mode: str, frames: int, device: str |
     }, kept
 
 
+#: Widest frame the demo clip is drawn at; a wider size is its Bicubic upscale. Drawing at
+#: 3840x2160 took 38 s on a 2-core CPU against 10 s at 1920x1080, most of the 4K stage's limit in
+#: scripts/gpu_check.sh.
+DRAW_MAX_WIDTH = 1920
+
+
 def source_in_memory(width: int, height: int) -> vs.VideoNode:
     """The demo clip in YUV420P8, drawn once and then served from memory. Drawn per request it
     was the bottleneck: on an H200 at 1080p, RIFE plain played at 11.8 fps against 231 for the
     model alone, and the worker threads spent most samples in ``synthetic_paint``
     (benchmarks/host_profile.py). A real source is a decoder, far cheaper than that."""
-    drawn = to_vs_clip(demo_clip(width, height), fps=Fraction(24000, 1001), format=vs.YUV420P8)
+    shrink = -(-width // DRAW_MAX_WIDTH)
+    drawn = to_vs_clip(demo_clip(width // shrink // 2 * 2, height // shrink // 2 * 2), fps=Fraction(24000, 1001),
+                       format=vs.YUV420P8)
+    if shrink > 1:
+        drawn = core.resize.Bicubic(drawn, width, height)
     held = [([np.array(f[p]) for p in range(f.format.num_planes)], dict(f.props))
             for f in drawn.frames(close=True)]
     blank = core.std.BlankClip(drawn, keep=True)
