@@ -39,7 +39,7 @@ import vapoursynth as vs
 import vsafi
 from vsafi.engine.backends import get_backend
 from vsafi.engine.canvas import Canvas
-from vsafi.models.backend import TimeMap
+from vsafi.models.backend import TimeMap, conv_layout
 from vsafi.models.registry import MODELS
 from vsafi.modes import MODES
 from vsafi.modes.drba.mode import SIDE_DOMINANCE
@@ -180,7 +180,7 @@ def measure(src: vs.VideoNode, model: str, mode: str, frames: int, device: str |
     return {
         "model": model, "mode": mode, "compile": compile, "compile_s": compile_s,
         "size": f"{src.width}x{src.height}", "device": str(backend.device),
-        "precision": str(backend.dtype).removeprefix("torch."), "frames": frames,
+        "precision": str(backend.dtype).removeprefix("torch."), "layout": "channels_last" if conv_layout(backend.device) == torch.channels_last else "nchw", "frames": frames,
         "fps": frames / wall, "model_only_fps": frames / model_only if model_only else None,
         "wall_over_model": wall / model_only if model_only else None,
         "calls": counted.counts, "call_ms": {k: v * 1e3 for k, v in per_call.items()},

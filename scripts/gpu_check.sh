@@ -6,6 +6,7 @@
 # Each stage has its own time limit, so a slow one cannot starve the rest. Into $OUT:
 #   gpu.txt      GPU, driver, versions, and each stage's exit status and elapsed seconds
 #   speed.jsonl  benchmarks/speed.py rows: RIFE and GMFSS-union, every mode, eager, 1080p;
+#                RIFE plain and forward again with NCHW weights ("layout"; channels_last is CUDA's default);
 #                RIFE forward at 4K; RIFE plain eager then compiled (VSAFI_COMPILE_MODE)
 #   profile.txt  benchmarks/host_profile.py: where RIFE plain's wall time goes (forward's waits:
 #                benchmarks/model_pacing.py on the CPU)
@@ -44,12 +45,13 @@ speed() {  # limit_s, then speed.py's arguments
     log "speed $*" $?
 }
 speed 60 --size "$SIZE" --frames "$FRAMES" --models rife
-speed 120 --size "$SIZE" --frames "$FRAMES" --models gmfss_union
-timeout 30 "$PY" benchmarks/host_profile.py --size "$SIZE" --frames "$FRAMES" --mode plain --device "$DEVICE" \
+speed 110 --size "$SIZE" --frames "$FRAMES" --models gmfss_union
+(export VSAFI_CHANNELS_LAST=0; speed 35 --size "$SIZE" --frames "$FRAMES" --models rife --modes plain,forward)
+timeout 25 "$PY" benchmarks/host_profile.py --size "$SIZE" --frames "$FRAMES" --mode plain --device "$DEVICE" \
     >> "$OUT/profile.txt" 2>> "$OUT/stderr.log"
 log "host profile rife plain" $?
-timeout 150 "$PY" -m pytest -q -p no:cacheprovider tests/test_seek_cuda.py tests/test_splat_triton.py > "$OUT/tests.log" 2>&1
+timeout 140 "$PY" -m pytest -q -p no:cacheprovider tests/test_seek_cuda.py tests/test_splat_triton.py > "$OUT/tests.log" 2>&1
 log "tests" $?
-speed 50 --size "$SIZE4K" --frames 48 --models rife --modes forward
-speed 170 --size "$SIZE" --frames "$FRAMES" --models rife --modes plain --compile off,wait
+speed 45 --size "$SIZE4K" --frames 48 --models rife --modes forward
+speed 165 --size "$SIZE" --frames "$FRAMES" --models rife --modes plain --compile off,wait
 cat "$OUT/gpu.txt" "$OUT/speed.jsonl"

@@ -1,4 +1,5 @@
-"""The process-wide loaded models: one per (model, weights folder, device, dtype, scale).
+"""The process-wide loaded models: one per (model, weights folder, device, dtype, scale, compile
+policy, weight layout).
 
 Models load once per process (mpv reloads the script on every seek) and are shared by all
 filter instances with the same settings.
@@ -11,7 +12,7 @@ import threading
 import torch
 
 from .. import weights as _weights
-from ..models.backend import Backend
+from ..models.backend import Backend, conv_layout
 from ..models.compiled import COMPILE_POLICIES, DEFAULT_COMPILE
 from ..models.registry import SCALES, model_spec
 from ..names import entry
@@ -39,7 +40,7 @@ def get_backend(model: str, weights=None, device: str | torch.device | None = No
     if dev.type == "cpu":
         thread_count_independent_cpu()
     folder = _weights.find_weights_dir(model, weights)
-    key = (model, str(folder.resolve()), str(dev), dtype, scale, compile)
+    key = (model, str(folder.resolve()), str(dev), dtype, scale, compile, conv_layout(dev))
     with _loaded_lock:
         backend = _loaded.get(key)
         if backend is None:

@@ -20,6 +20,7 @@ imports nothing from the engine or VapourSynth.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Literal, Protocol, TypeVar, runtime_checkable
@@ -30,13 +31,31 @@ from torch import Tensor
 from .compiled import CompiledNetwork, compile_mode
 from .grids import endpoint_flows
 
-__all__ = ["Backend", "TimeMap", "CanvasMode", "ModuleBackend"]
+__all__ = ["Backend", "TimeMap", "CanvasMode", "ModuleBackend", "conv_layout"]
 
 _R = TypeVar("_R")
 
 #: How a frame reaches the model's canvas: ``replicate`` pads right/bottom by repeating the edge
 #: and crops after; ``resize`` scales bilinearly to the canvas and back.
 CanvasMode = Literal["replicate", "resize"]
+
+
+def conv_layout(device: torch.device) -> torch.memory_format:
+    """Memory layout of the networks' weights: channels_last on CUDA, NCHW on the CPU;
+    ``$VSAFI_CHANNELS_LAST`` = 1 or 0 chooses either anywhere (to measure one against the other).
+
+    cuDNN runs fp16 convolutions on tensor cores in NHWC, and picks it when the weights are:
+    RIFE 4.6's pass at 1088x1920 on an H200 took 4.9 ms against 5.3–5.8 ms in NCHW (issue 11's
+    measurement). Inputs stay NCHW; the layout changes rounding only (on the CPU, forced: 121–135
+    dB against NCHW on the demo clip). The CPU keeps NCHW: its convolutions are ATen's, chosen
+    so that frames do not depend on the thread count (:mod:`vsafi.engine.device`), not measured
+    in NHWC.
+    """
+    chosen = os.environ.get("VSAFI_CHANNELS_LAST")
+    if chosen not in (None, "", "0", "1"):
+        raise ValueError(f"VSAFI_CHANNELS_LAST must be 1 or 0, not {chosen!r}")
+    wanted = device.type == "cuda" if not chosen else chosen == "1"
+    return torch.channels_last if wanted else torch.contiguous_format
 
 
 @dataclass(frozen=True)
@@ -109,7 +128,7 @@ class ModuleBackend:
         self.name = name
         self.unit = unit
         self.canvas_mode = canvas_mode
-        self.module = module
+        self.module = module.to(memory_format=conv_layout(device))
         self.device = device
         self.dtype = dtype
         self.scale = scale
