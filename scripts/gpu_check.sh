@@ -6,7 +6,8 @@
 # Each stage has its own time limit, so a slow one cannot starve the rest. Into $OUT:
 #   gpu.txt      GPU, driver, versions, and each stage's exit status and elapsed seconds
 #   speed.jsonl  benchmarks/speed.py rows: RIFE and GMFSS-union, every mode, eager, 1080p;
-#                RIFE plain and forward again with NCHW weights ("layout"; channels_last is CUDA's default);
+#                RIFE plain and forward, GMFSS-union plain again with NCHW weights ("layout";
+#                channels_last is CUDA's default);
 #                RIFE forward at 4K; RIFE plain eager then compiled (VSAFI_COMPILE_MODE)
 #   profile.txt  benchmarks/host_profile.py: where RIFE plain's wall time goes (forward's waits:
 #                benchmarks/model_pacing.py on the CPU)
@@ -45,13 +46,17 @@ speed() {  # limit_s, then speed.py's arguments
     log "speed $*" $?
 }
 speed 60 --size "$SIZE" --frames "$FRAMES" --models rife
-speed 110 --size "$SIZE" --frames "$FRAMES" --models gmfss_union
-(export VSAFI_CHANNELS_LAST=0; speed 35 --size "$SIZE" --frames "$FRAMES" --models rife --modes plain,forward)
-timeout 25 "$PY" benchmarks/host_profile.py --size "$SIZE" --frames "$FRAMES" --mode plain --device "$DEVICE" \
+speed 95 --size "$SIZE" --frames "$FRAMES" --models gmfss_union
+(export VSAFI_CHANNELS_LAST=0
+ speed 35 --size "$SIZE" --frames "$FRAMES" --models rife --modes plain,forward
+ speed 35 --size "$SIZE" --frames 60 --models gmfss_union --modes plain)
+timeout 20 "$PY" benchmarks/host_profile.py --size "$SIZE" --frames "$FRAMES" --mode plain --device "$DEVICE" \
     >> "$OUT/profile.txt" 2>> "$OUT/stderr.log"
 log "host profile rife plain" $?
-timeout 140 "$PY" -m pytest -q -p no:cacheprovider tests/test_seek_cuda.py tests/test_splat_triton.py > "$OUT/tests.log" 2>&1
+# Compiled RIFE first: speed.py checks seeking for every eager model x mode already.
+timeout 140 "$PY" -m pytest -q -p no:cacheprovider tests/test_seek_cuda.py::test_seek_equals_playback_on_cuda_with_compiled_rife \
+    tests/test_splat_triton.py tests/test_seek_cuda.py::test_seek_equals_playback_on_cuda > "$OUT/tests.log" 2>&1
 log "tests" $?
 speed 45 --size "$SIZE4K" --frames 48 --models rife --modes forward
-speed 165 --size "$SIZE" --frames "$FRAMES" --models rife --modes plain --compile off,wait
+speed 145 --size "$SIZE" --frames "$FRAMES" --models rife --modes plain --compile off,wait
 cat "$OUT/gpu.txt" "$OUT/speed.jsonl"
