@@ -56,3 +56,21 @@ def test_forced_channels_last_changes_rounding_only(monkeypatch, mode):
     worst = min(_psnr(planes(nhwc.get_frame(j)), expected[j]) for j in range(nhwc.num_frames))
     assert worst >= 100, f"channels_last moved a picture: {worst:.1f} dB"
     assert_seek_equals_playback(src, evict=True, **kw)
+
+
+@needs_weights("gmfss_union")
+def test_forced_channels_last_changes_rounding_only_in_gmfss_union(monkeypatch):
+    """GMFSS-union's networks (and the IFNet its DRBA flows come from) in channels_last: the
+    same pictures within rounding. 384x192: GMFlow matches at 1/16 of the frame."""
+    src = to_vs_clip(demo_clip(384, 192), fps=Fraction(24000, 1001), format=vs.RGBS)[8:11]
+    kw = dict(factor=2, mode="plain", model="gmfss_union", device="cpu")
+    monkeypatch.delenv("VSAFI_CHANNELS_LAST", raising=False)
+    nchw = vsafi.interpolate(src, **kw)
+    expected = [planes(nchw.get_frame(j)) for j in range(nchw.num_frames)]
+    monkeypatch.setenv("VSAFI_CHANNELS_LAST", "1")
+    backend = get_backend("gmfss_union", device="cpu")
+    assert all(p.is_contiguous(memory_format=torch.channels_last)
+               for net in (backend.module, backend.flow_net) for p in net.parameters() if p.dim() == 4)
+    nhwc = vsafi.interpolate(src, **kw)
+    worst = min(_psnr(planes(nhwc.get_frame(j)), expected[j]) for j in range(nhwc.num_frames))
+    assert worst >= 100, f"channels_last moved a picture: {worst:.1f} dB"

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .backend import ModuleBackend, TimeMap
+from .backend import ModuleBackend, TimeMap, conv_layout
 from .gmfss import GMFSS, PairState
 from .grids import neighbour_time
 from .rife import IFNet, block_scales
@@ -59,7 +59,7 @@ class GMFSSBackend(ModuleBackend):
     def __init__(self, spec: "ModelSpec", module: GMFSS, flow_net: IFNet, device: torch.device, dtype: torch.dtype,
                  scale: float, near_side: bool) -> None:
         super().__init__(spec.name, spec.unit_at(scale), spec.canvas, module, device, dtype, scale)
-        self.flow_net = flow_net
+        self.flow_net = flow_net.to(memory_format=conv_layout(device))  # base's lies outside ``module``
         self.near_side = near_side
 
     def pair(self, img0: Tensor, img1: Tensor) -> PairState:
