@@ -17,10 +17,7 @@ import subprocess
 import sys
 import threading
 
-
-def rss_mib() -> float:
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+from memory import rss_mib  # benchmarks/ is this script's folder
 
 
 def child(width: int, height: int, at_once: int) -> dict:

@@ -177,10 +177,11 @@ def measure(src: vs.VideoNode, model: str, mode: str, frames: int, device: str |
             seeked = dict(zip(order, pool.map(lambda j: _digest(fresh.get_frame(j)), order)))
     finally:
         core.num_threads = threads
+    layout = "channels_last" if conv_layout(backend.device) == torch.channels_last else "nchw"
     return {
         "model": model, "mode": mode, "compile": compile, "compile_s": compile_s,
         "size": f"{src.width}x{src.height}", "device": str(backend.device),
-        "precision": str(backend.dtype).removeprefix("torch."), "layout": "channels_last" if conv_layout(backend.device) == torch.channels_last else "nchw", "frames": frames,
+        "precision": str(backend.dtype).removeprefix("torch."), "layout": layout, "frames": frames,
         "fps": frames / wall, "model_only_fps": frames / model_only if model_only else None,
         "wall_over_model": wall / model_only if model_only else None,
         "calls": counted.counts, "call_ms": {k: v * 1e3 for k, v in per_call.items()},

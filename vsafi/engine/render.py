@@ -71,7 +71,7 @@ class Job:
         self.backend = renderer.backend
         self.canvas = renderer.canvas
         self.cache = renderer.cache
-        self.map_slots = renderer.map_slots
+        self._map_slots = renderer.map_slots
         self.frames = frames
 
     def source(self, i: int) -> torch.Tensor:
@@ -90,7 +90,7 @@ class Job:
     def map_slot(self) -> threading.BoundedSemaphore:
         """A context that holds one of the filter's :data:`MAP_SLOTS` while a frame-sized map is
         computed. Fetch every input first: waiting for the cache inside it could deadlock."""
-        return self.map_slots
+        return self._map_slots
 
     def node(self, node: Node) -> torch.Tensor:
         """Pyramid node L[l][i]: a source frame or MID of two nodes one level down."""
