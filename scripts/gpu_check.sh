@@ -8,10 +8,12 @@
 #   speed.jsonl  benchmarks/speed.py rows: RIFE and GMFSS-union, every mode, eager, 1080p;
 #                RIFE plain and forward, GMFSS-union plain again with NCHW weights ("layout";
 #                channels_last is CUDA's default);
+#                RIFE plain, forward and drba in batches of 4 ("batch", "mean_batch");
 #                RIFE forward at 4K; RIFE plain eager then compiled (VSAFI_COMPILE_MODE)
 #   profile.txt  benchmarks/host_profile.py: where RIFE plain's wall time goes (forward's waits:
 #                benchmarks/model_pacing.py on the CPU)
-#   tests.log    seek == playback on CUDA (every model × mode, compiled RIFE), the Triton splat
+#   tests.log    seek == playback on CUDA (every model × mode, compiled RIFE, batched RIFE), the
+#                Triton splat
 #   stderr.log   the benchmarks' stderr
 # Rehearsed on the CPU in a throw-away clone (restore rewrites weights/manifest.json):
 #   PY=.venv/bin/python GPU_CHECK_DEVICE=cpu GPU_CHECK_SIZE=128x64 GPU_CHECK_4K=256x128 GPU_CHECK_FRAMES=6 sh scripts/gpu_check.sh
@@ -49,14 +51,15 @@ speed 60 --size "$SIZE" --frames "$FRAMES" --models rife
 speed 95 --size "$SIZE" --frames "$FRAMES" --models gmfss_union
 (export VSAFI_CHANNELS_LAST=0
  speed 35 --size "$SIZE" --frames "$FRAMES" --models rife --modes plain,forward
- speed 35 --size "$SIZE" --frames 60 --models gmfss_union --modes plain)
+ speed 30 --size "$SIZE" --frames 60 --models gmfss_union --modes plain)
 timeout 20 "$PY" benchmarks/host_profile.py --size "$SIZE" --frames "$FRAMES" --mode plain --device "$DEVICE" \
     >> "$OUT/profile.txt" 2>> "$OUT/stderr.log"
 log "host profile rife plain" $?
-# Compiled RIFE first: speed.py checks seeking for every eager model x mode already.
+speed 40 --size "$SIZE" --frames "$FRAMES" --models rife --modes plain,forward,drba --batch 4
+# Compiled and batched RIFE first: speed.py checks seeking for every eager model x mode already.
 timeout 140 "$PY" -m pytest -q -p no:cacheprovider tests/test_seek_cuda.py::test_seek_equals_playback_on_cuda_with_compiled_rife \
-    tests/test_splat_triton.py tests/test_seek_cuda.py::test_seek_equals_playback_on_cuda > "$OUT/tests.log" 2>&1
+    tests/test_seek_cuda.py::test_seek_equals_playback_on_cuda_in_batches tests/test_splat_triton.py tests/test_seek_cuda.py::test_seek_equals_playback_on_cuda > "$OUT/tests.log" 2>&1
 log "tests" $?
 speed 45 --size "$SIZE4K" --frames 48 --models rife --modes forward
-speed 145 --size "$SIZE" --frames "$FRAMES" --models rife --modes plain --compile off,wait
+speed 115 --size "$SIZE" --frames "$FRAMES" --models rife --modes plain --compile off,wait
 cat "$OUT/gpu.txt" "$OUT/speed.jsonl"

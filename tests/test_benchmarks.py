@@ -87,3 +87,12 @@ def test_model_pacing_benchmark_accounts_the_model_time_it_paced():
     assert row["frames"] == 12 and row["syntheses"] > 0
     assert abs(row["model_s"] - 0.005 * row["syntheses"]) < 0.006  # rounded to 10 ms
     assert 0 < row["busy"] <= 1
+
+
+def test_model_pacing_benchmark_batches_the_same_work_into_fewer_passes():
+    alone, batched = _run("benchmarks/model_pacing.py", "--modes", "plain", "--threads", "8", "--frames", "12",
+                          "--size", "128x64", "--synth-ms", "5", "--batch", "1,4", "--batch-gain", "0.5")
+    n = batched["syntheses"]
+    assert n == alone["syntheses"] > 0  # outputs on a source frame need none
+    assert n / 4 <= batched["passes"] < n and batched["mean_batch"] == round(n / batched["passes"], 2)
+    assert abs(batched["model_s"] - batched["passes"] * 4 * 0.5 * 0.005) < 0.006  # each pass padded to 4

@@ -46,6 +46,9 @@ class Crossfade:
     def compile(self, policy: str) -> None:
         """A crossfade has no network to compile."""
 
+    def batch(self, size: int) -> None:
+        """A crossfade has no network passes to batch."""
+
     def synth(self, state: Pair, t: float | TimeMap) -> Tensor:
         self.calls += 1
         if isinstance(t, TimeMap):

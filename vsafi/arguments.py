@@ -11,6 +11,7 @@ import vapoursynth as vs
 
 from .cuts import DEFAULT_RATIO
 from .frames import FrameFormat
+from .models.batching import check_batch
 from .models.compiled import COMPILE_POLICIES
 from .names import entry
 from .timing.timemap import PHASES, as_fraction
@@ -44,6 +45,7 @@ class Settings:
     device: str | None
     precision: str | None
     compile: str
+    batch: int
     phase: str
     cache_bytes: int
     weights: str | None
@@ -121,7 +123,8 @@ def _scenes(scenes: Sequence[int], num_frames: int) -> list[int]:
 def check_arguments(clip: vs.VideoNode, *, fps: object, factor: object, mode: str, model: str,
                     n_forward: object, drop_threshold: object, scene_ratio: object, scenes: Sequence[int] | None,
                     scale: float, src_fps: object, device: str | None, precision: str | None, compile: str,
-                    phase: str, cache_mb: object, weights: str | None, scene_threshold: object) -> Settings:
+                    batch: object, phase: str, cache_mb: object, weights: str | None,
+                    scene_threshold: object) -> Settings:
     """``interpolate``'s arguments checked, in the order a user meets them. Mode, model, scale,
     device and precision are checked where they are made (``make_mode``, ``get_backend``), whose
     messages the filter passes on."""
@@ -131,6 +134,10 @@ def check_arguments(clip: vs.VideoNode, *, fps: object, factor: object, mode: st
         raise error(f"phase must be one of {', '.join(PHASES)}, not {phase!r}")
     try:
         entry(COMPILE_POLICIES, "compile", compile)
+    except ValueError as exc:
+        raise error(str(exc)) from None
+    try:
+        check_batch(batch)
     except ValueError as exc:
         raise error(str(exc)) from None
     if n_forward is not None and (isinstance(n_forward, bool) or not isinstance(n_forward, int) or n_forward < 0):
@@ -146,5 +153,5 @@ def check_arguments(clip: vs.VideoNode, *, fps: object, factor: object, mode: st
         fmt=fmt, num_frames=clip.num_frames, fps_src=fps_src, fps_out=fps_out, mode=mode, model=model,
         options={"n_forward": n_forward, "drop_threshold": drop_threshold}, scene_ratio=ratio,
         scenes=None if scenes is None else _scenes(scenes, clip.num_frames), scale=scale, device=device,
-        precision=precision, compile=compile, phase=phase, cache_bytes=int((cache_mb or DEFAULT_CACHE_MB) * (1 << 20)),
-        weights=weights)
+        precision=precision, compile=compile, batch=batch, phase=phase,
+        cache_bytes=int((cache_mb or DEFAULT_CACHE_MB) * (1 << 20)), weights=weights)

@@ -47,11 +47,20 @@ def _seconds_arg(text: str) -> Fraction:
     return value
 
 
+def _batch_arg(text: str) -> int:
+    from .models.batching import MAX_BATCH, check_batch
+
+    try:
+        return check_batch(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a batch size: {text!r} (an integer from 1 to {MAX_BATCH})") from None
+
+
 def filter_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     """The ``interpolate`` arguments a command line stands for."""
     kw: dict[str, Any] = dict(mode=args.mode, model=args.model, n_forward=args.n_forward,
                               drop_threshold=args.drop_threshold, scale=args.scale, device=args.device,
-                              precision=args.precision, compile=args.compile,
+                              precision=args.precision, compile=args.compile, batch=args.batch,
                               scene_ratio=None if args.no_scdet else args.scene_ratio)
     if args.fps is not None:
         kw["fps"] = args.fps
@@ -161,6 +170,8 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scale", type=float, default=1.0, choices=list(SCALES), help="flow scale: 1.0, 0.5 (4K) or 0.25")
     p.add_argument("--device", default=None, help="cuda, cuda:N or cpu (default: cuda when available)")
     p.add_argument("--precision", default=None, choices=["fp16", "fp32"])
+    p.add_argument("--batch", type=_batch_arg, default=1, metavar="N",
+                   help="network passes of N frames at once, padded when fewer wait (GPU; default 1: none)")
 
 
 def _add_compile(p: argparse.ArgumentParser) -> None:
@@ -184,7 +195,7 @@ def run_prebuild(args: argparse.Namespace) -> int:
 
     width, height = parse_size(args.size)
     try:
-        prebuild(width, height, args.model, args.mode, args.device, args.precision, args.scale, say=say)
+        prebuild(width, height, args.model, args.mode, args.device, args.precision, args.scale, args.batch, say=say)
     except RuntimeError as exc:
         say(f"{str(exc)[:500]}; the filter would run this model eager")
         return 1

@@ -29,7 +29,7 @@ __all__ = ["interpolate", "preflight"]
 def _mode_and_model(s: Settings) -> tuple[Mode, Backend]:
     try:
         mode = make_mode(s.mode, s.ratio, s.num_frames, s.phase, **s.options)
-        backend = get_backend(s.model, s.weights, s.device, s.precision, s.scale, s.compile)
+        backend = get_backend(s.model, s.weights, s.device, s.precision, s.scale, s.compile, s.batch)
     except (ValueError, FileNotFoundError) as exc:
         raise error(str(exc).removeprefix("vsafi: ")) from exc
     except Exception as exc:
@@ -54,6 +54,7 @@ def interpolate(
     device: str | None = None,
     precision: str | None = None,
     compile: str = DEFAULT_COMPILE,
+    batch: int = 1,
     phase: str = "standard",
     cache_mb: int | None = None,
     weights: str | None = None,
@@ -78,6 +79,10 @@ def interpolate(
     :param device: "cuda", "cuda:N" or "cpu" (default: cuda when available).
     :param precision: "fp16" (CUDA default) or "fp32" (CPU default); warps always run in fp32.
     :param compile: {compile}
+    :param batch: network passes of this many requests at once (1: none). On a GPU, with many
+        frames requested together (vspipe, mpv), a pass over a batch costs less per frame; a
+        lone request is padded to the full batch, so every frame is the same whatever shares its
+        pass. RIFE's passes and every model's DRBA flow pass; GMFSS's own networks run alone.
     :param phase: "standard" (output 0 = source 0) or "centered".
     :param cache_mb: memory bound of the per-clip tensor cache, in MiB.
     :param weights: folder holding the weight files (default: see ``vsafi.weights``).
@@ -85,8 +90,8 @@ def interpolate(
     """
     s = check_arguments(clip, fps=fps, factor=factor, mode=mode, model=model, n_forward=n_forward,
                         drop_threshold=drop_threshold, scene_ratio=scene_ratio, scenes=scenes, scale=scale,
-                        src_fps=src_fps, device=device, precision=precision, compile=compile, phase=phase,
-                        cache_mb=cache_mb, weights=weights, scene_threshold=scene_threshold)
+                        src_fps=src_fps, device=device, precision=precision, compile=compile, batch=batch,
+                        phase=phase, cache_mb=cache_mb, weights=weights, scene_threshold=scene_threshold)
     hold_mmap_threshold()
     strategy, backend = _mode_and_model(s)
     return build_graph(clip, s, strategy, backend)

@@ -36,7 +36,7 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def prebuild(width: int, height: int, model: str = DEFAULT_MODEL, modes: Sequence[str] = tuple(MODES),
-             device: str | None = None, precision: str | None = None, scale: float = 1.0,
+             device: str | None = None, precision: str | None = None, scale: float = 1.0, batch: int = 1,
              say: Callable[[str], None] = print) -> float:
     """Compile ``model`` for ``width``×``height`` frames in ``modes``; returns the seconds it took.
 
@@ -55,11 +55,11 @@ def prebuild(width: int, height: int, model: str = DEFAULT_MODEL, modes: Sequenc
     clip = to_vs_clip(AnimeClip(width, height, [scene]), format=vs.YUV420P8)
     for mode in modes:
         out = interpolate(clip, factor=Fraction(5, 2), mode=mode, model=model, device=device,
-                          precision=precision, scale=scale, compile="wait", scene_ratio=None)
+                          precision=precision, scale=scale, compile="wait", batch=batch, scene_ratio=None)
         for n in range(min(OUTPUTS_PER_MODE, out.num_frames)):
             out.get_frame(n)
         failed = [f"{net.label}: {type(net.failed).__name__}: {net.failed}"
-                  for net in get_backend(model, None, device, precision, scale, "wait").compiled_networks()
+                  for net in get_backend(model, None, device, precision, scale, "wait", batch).compiled_networks()
                   if net.failed is not None]
         if failed:
             raise RuntimeError(f"could not compile {'; '.join(failed)}")

@@ -1,5 +1,5 @@
 """The process-wide loaded models: one per (model, weights folder, device, dtype, scale, compile
-policy, weight layout).
+policy, weight layout, batch size).
 
 Models load once per process (mpv reloads the script on every seek) and are shared by all
 filter instances with the same settings.
@@ -13,6 +13,7 @@ import torch
 
 from .. import weights as _weights
 from ..models.backend import Backend, conv_layout
+from ..models.batching import check_batch
 from ..models.compiled import COMPILE_POLICIES, DEFAULT_COMPILE
 from ..models.registry import SCALES, model_spec
 from ..names import entry
@@ -25,14 +26,16 @@ _loaded_lock = threading.Lock()
 
 
 def get_backend(model: str, weights=None, device: str | torch.device | None = None, precision: str | None = None,
-                scale: float = 1.0, compile: str = DEFAULT_COMPILE) -> Backend:
+                scale: float = 1.0, compile: str = DEFAULT_COMPILE, batch: int = 1) -> Backend:
     """The shared backend for these settings, loading the model (weights sha256-checked) on first use.
 
     Compiled and eager backends are kept apart: a script may ask for both, and a compiled
-    network cannot be turned back into its eager self under a running filter.
+    network cannot be turned back into its eager self under a running filter. So are batch
+    sizes: a frame is the same at any one size, not across sizes (:mod:`..models.batching`).
     """
     spec = model_spec(model)
     entry(COMPILE_POLICIES, "compile", compile)
+    check_batch(batch)
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(map(str, SCALES))}, not {scale!r}")
     dev = resolve_device(device)
@@ -40,7 +43,7 @@ def get_backend(model: str, weights=None, device: str | torch.device | None = No
     if dev.type == "cpu":
         thread_count_independent_cpu()
     folder = _weights.find_weights_dir(model, weights)
-    key = (model, str(folder.resolve()), str(dev), dtype, scale, compile, conv_layout(dev))
+    key = (model, str(folder.resolve()), str(dev), dtype, scale, compile, conv_layout(dev), batch)
     with _loaded_lock:
         backend = _loaded.get(key)
         if backend is None:
@@ -49,5 +52,6 @@ def get_backend(model: str, weights=None, device: str | torch.device | None = No
             backend = spec.load(folder, dev, dtype, scale)
             if compile != "off":
                 backend.compile(compile)
+            backend.batch(batch)
             _loaded[key] = backend
     return backend

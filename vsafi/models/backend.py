@@ -12,7 +12,8 @@ distances with; ``swap(state)`` the same pair seen from its second frame, so a m
 put the frame it starts from first.
 
 ``compile(policy)`` puts compiled graphs in place of the backend's dense networks
-(:mod:`.compiled`); the modes never see the difference.
+(:mod:`.compiled`); ``batch(size)`` runs concurrent passes of one network together
+(:mod:`.batching`). The modes never see either.
 
 Implementations are plain classes (see :mod:`.rife_backend`, :mod:`.gmfss_backend`); this module
 imports nothing from the engine or VapourSynth.
@@ -28,6 +29,7 @@ from typing import Any, Callable, Literal, Protocol, TypeVar, runtime_checkable
 import torch
 from torch import Tensor
 
+from .batching import Batcher
 from .compiled import CompiledNetwork, compile_mode
 from .grids import endpoint_flows
 
@@ -81,8 +83,9 @@ class TimeMap:
 class Backend(Protocol):
     """One loaded model on one device at one precision.
 
-    ``unit``: canvas height and width must be multiples of it. ``calls`` counts network passes
-    (synthesis and flow passes), so tests can count model work without timing it.
+    ``unit``: canvas height and width must be multiples of it. ``calls`` counts network requests
+    (synthesis and flow passes; a batched pass counts each request it serves), so tests can count
+    model work without timing it.
     """
 
     name: str
@@ -110,12 +113,16 @@ class Backend(Protocol):
     def compile(self, policy: str) -> None:
         """Run the dense networks compiled under ``policy`` ('wait' or 'background')."""
 
+    def batch(self, size: int) -> None:
+        """Run concurrent requests for the same network and canvas as passes of ``size``."""
+
 
 class ModuleBackend:
     """What every backend shares: the module, its device and dtype, and a lock.
 
     VapourSynth renders outputs on several threads; one forward pass at a time per model keeps
-    peak memory at one pass and makes ``calls`` exact.
+    peak memory at one pass. Work that is one call of one network goes through :meth:`_pass`,
+    which :meth:`batch` can gather into batches; anything else through :meth:`_run`.
     """
 
     caches_pairs = False
@@ -134,13 +141,33 @@ class ModuleBackend:
         self.scale = scale
         self.lock = threading.Lock()
         self.calls = 0
+        self._count_lock = threading.Lock()
+        self.batcher: Batcher | None = None
+
+    def _count(self) -> None:
+        with self._count_lock:
+            self.calls += 1
 
     def _run(self, fn: Callable[[], _R], count: bool = True) -> _R:
         """``fn()`` under the lock and inference mode; ``count`` adds one to ``calls``."""
         with self.lock, torch.inference_mode():
             if count:
-                self.calls += 1
+                self._count()
             return fn()
+
+    def _pass(self, net: Callable[..., _R], *args: Any, **kwargs: Any) -> _R:
+        """One counted call ``net(*args, **kwargs)`` of a network whose tensor arguments have a
+        batch dimension: alone under the lock, or through the :class:`.batching.Batcher` (which
+        takes the same lock for each pass) once :meth:`batch` set one up."""
+        if self.batcher is None:
+            return self._run(lambda: net(*args, **kwargs))
+        self._count()
+        with torch.inference_mode():
+            return self.batcher(net, *args, **kwargs)
+
+    def batch(self, size: int) -> None:
+        """Gather concurrent :meth:`_pass` calls into passes of ``size`` (1: one call a pass)."""
+        self.batcher = Batcher(size, self.lock) if size > 1 else None
 
     def compile(self, policy: str) -> None:
         """Replace each of :attr:`networks` by a :class:`.compiled.CompiledNetwork` (once), in
@@ -177,10 +204,8 @@ class ModuleBackend:
         """(flow 0→1 on img0's grid, flow 1→0 on img1's) from the final flow of one counted IFNet
         pass at t = ½ with block ``scales`` (:func:`.grids.endpoint_flows`); the splats that
         turn it into endpoint flows run outside the lock."""
-        def run() -> Tensor:
-            half = torch.tensor(0.5, dtype=img0.dtype, device=img0.device)
-            return ifnet(img0, img1, half, scales=scales, return_flow=True)[1]
-
-        flow = self._run(run)
+        with torch.inference_mode():
+            half = torch.full((img0.shape[0],), 0.5, dtype=img0.dtype, device=img0.device)
+        flow = self._pass(ifnet, img0, img1, half, scales=scales, return_flow=True)[1]
         with torch.inference_mode():
             return endpoint_flows(flow)

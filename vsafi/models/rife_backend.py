@@ -57,16 +57,15 @@ class RifeBackend(ModuleBackend):
         return self._endpoint_flows(self.module, state.img0, state.img1, self.scales)
 
     def synth(self, state: ImagePair, t: float | TimeMap) -> Tensor:
-        # A tensor even for one time: a compiled graph would specialise on a float's value and
-        # recompile for every new time; eager gives the same bits either way.
-        def run() -> Tensor:
+        # A tensor even for one time, one per image so that requests can share a batch: a
+        # compiled graph would specialise on a float's value and recompile for every new time;
+        # eager gives the same bits either way.
+        with torch.inference_mode():
             if isinstance(t, TimeMap):
                 step = t.output.to(self.dtype)
             else:
-                step = torch.tensor(t, dtype=self.dtype, device=self.device)
-            return self.module(state.img0, state.img1, step, scales=self.scales)
-
-        return self._run(run)
+                step = torch.full((state.img0.shape[0],), t, dtype=self.dtype, device=self.device)
+        return self._pass(self.module, state.img0, state.img1, step, scales=self.scales)
 
 
 def load(spec: "ModelSpec", folder: Path, device: torch.device, dtype: torch.dtype, scale: float) -> RifeBackend:
