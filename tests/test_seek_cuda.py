@@ -30,17 +30,21 @@ def test_seek_equals_playback_on_cuda(model: str, mode: str):
                                 model=model, device="cuda")
 
 
-@pytest.mark.parametrize("mode", ["plain", "drba"])
-def test_seek_equals_playback_on_cuda_with_compiled_rife(mode: str):
-    """``compile="wait"``: every call runs the inductor graph; its kernels must be as
-    order-independent as eager's (docs/compile.md §5)."""
+def _assert_rife_seeks_as_it_plays(mode: str, **options) -> None:
     if not have_weights("rife"):
         pytest.skip("weights for rife missing")
     w, h = 384, 192
     src = to_vs_clip(AnimeClip(w, h, [mixed_scene(w, h, (1, 2), length=8, pan=(0.0, 1.5), seed=4)]),
                      fps=Fraction(24000, 1001), format=vs.YUV420P8)
     assert_seek_equals_playback(src, seed=5, evict=True, threads=8, fps=Fraction(60000, 1001), mode=mode,
-                                model="rife", device="cuda", compile="wait")
+                                model="rife", device="cuda", **options)
+
+
+@pytest.mark.parametrize("mode", ["plain", "drba"])
+def test_seek_equals_playback_on_cuda_with_compiled_rife(mode: str):
+    """``compile="wait"``: every call runs the inductor graph; its kernels must be as
+    order-independent as eager's (docs/compile.md §5)."""
+    _assert_rife_seeks_as_it_plays(mode, compile="wait")
 
 
 @pytest.mark.parametrize("mode", ["forward", "drba"])
@@ -48,10 +52,4 @@ def test_seek_equals_playback_on_cuda_in_batches(mode: str):
     """``batch=4``: which requests share a pass depends on thread timing, so seeking equals
     playback only if no frame depends on its batch mates or its place in the batch
     (docs/compile.md §6)."""
-    if not have_weights("rife"):
-        pytest.skip("weights for rife missing")
-    w, h = 384, 192
-    src = to_vs_clip(AnimeClip(w, h, [mixed_scene(w, h, (2, 3), length=10, pan=(0.0, 1.5), seed=4)]),
-                     fps=Fraction(24000, 1001), format=vs.YUV420P8)
-    assert_seek_equals_playback(src, seed=5, evict=True, threads=8, fps=Fraction(60000, 1001), mode=mode,
-                                model="rife", device="cuda", batch=4)
+    _assert_rife_seeks_as_it_plays(mode, batch=4)
