@@ -188,3 +188,13 @@ def test_the_command_line_refuses_a_bad_batch(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["-i", "a.mkv", "-o", "b.mkv", "--fps", "60", "--batch", "0"])
     assert f"an integer from 1 to {MAX_BATCH}" in capsys.readouterr().err
+
+
+def test_a_batch_larger_than_the_thread_count_is_pointed_out(capfd):
+    before = core.num_threads
+    core.num_threads = 2
+    try:
+        interpolate(_clip(), factor=2, batch=4, device="cpu")
+    finally:
+        core.num_threads = before
+    assert "batch=4 with 2 VapourSynth threads" in capfd.readouterr().err

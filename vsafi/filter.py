@@ -22,6 +22,7 @@ from .models.compiled import COMPILE_POLICIES, DEFAULT_COMPILE
 from .models.registry import DEFAULT_MODEL, MODELS
 from .modes import DEFAULT_MODE, MODES, make_mode
 from .modes.base import Mode
+from .progress import say
 
 __all__ = ["interpolate", "preflight"]
 
@@ -94,6 +95,11 @@ def interpolate(
                         phase=phase, cache_mb=cache_mb, weights=weights, scene_threshold=scene_threshold)
     hold_mmap_threshold()
     strategy, backend = _mode_and_model(s)
+    if s.batch > vs.core.num_threads:
+        # Model calls run on VapourSynth's worker threads, so no more can wait for one pass.
+        say(f"batch={s.batch} with {vs.core.num_threads} VapourSynth threads: at most {vs.core.num_threads} frames "
+            f"render at once, so every pass is partly padding; raise core.num_threads (and vspipe -r, mpv's "
+            f"concurrent-frames) to {s.batch} or more, or lower batch")
     return build_graph(clip, s, strategy, backend)
 
 
