@@ -10,6 +10,7 @@
 #                channels_last is CUDA's default);
 #                RIFE plain, forward and drba in batches of 4 ("batch", "mean_batch");
 #                RIFE forward at 4K; RIFE plain eager then compiled (VSAFI_COMPILE_MODE)
+#   precision.jsonl  benchmarks/precision.py: fp16 against fp32 frames, PSNR (issue 11: >= 60 dB)
 #   profile.txt  benchmarks/host_profile.py: where RIFE plain's wall time goes (forward's waits:
 #                benchmarks/model_pacing.py on the CPU)
 #   tests.log    seek == playback on CUDA (every model × mode, compiled RIFE, batched RIFE), the
@@ -48,7 +49,7 @@ speed() {  # limit_s, then speed.py's arguments
     log "speed $*" $?
 }
 speed 60 --size "$SIZE" --frames "$FRAMES" --models rife
-speed 95 --size "$SIZE" --frames "$FRAMES" --models gmfss_union
+speed 90 --size "$SIZE" --frames "$FRAMES" --models gmfss_union
 (export VSAFI_CHANNELS_LAST=0
  speed 35 --size "$SIZE" --frames "$FRAMES" --models rife --modes plain,forward
  speed 30 --size "$SIZE" --frames 60 --models gmfss_union --modes plain)
@@ -56,10 +57,18 @@ timeout 20 "$PY" benchmarks/host_profile.py --size "$SIZE" --frames "$FRAMES" --
     >> "$OUT/profile.txt" 2>> "$OUT/stderr.log"
 log "host profile rife plain" $?
 speed 40 --size "$SIZE" --frames "$FRAMES" --models rife --modes plain,forward,drba --batch 4
+precision() {  # limit_s, then precision.py's arguments
+    limit=$1; shift
+    timeout "$limit" "$PY" benchmarks/precision.py --device "$DEVICE" --size "$SIZE" --outputs 8 "$@" \
+        >> "$OUT/precision.jsonl" 2>> "$OUT/stderr.log"
+    log "precision $*" $?
+}
+precision 15 --models rife
+precision 15 --models gmfss_union --modes plain,drba
 # Compiled and batched RIFE first: speed.py checks seeking for every eager model x mode already.
-timeout 140 "$PY" -m pytest -q -p no:cacheprovider tests/test_seek_cuda.py::test_seek_equals_playback_on_cuda_with_compiled_rife \
+timeout 130 "$PY" -m pytest -q -p no:cacheprovider tests/test_seek_cuda.py::test_seek_equals_playback_on_cuda_with_compiled_rife \
     tests/test_seek_cuda.py::test_seek_equals_playback_on_cuda_in_batches tests/test_splat_triton.py tests/test_seek_cuda.py::test_seek_equals_playback_on_cuda > "$OUT/tests.log" 2>&1
 log "tests" $?
-speed 45 --size "$SIZE4K" --frames 48 --models rife --modes forward
-speed 115 --size "$SIZE" --frames "$FRAMES" --models rife --modes plain --compile off,wait
-cat "$OUT/gpu.txt" "$OUT/speed.jsonl"
+speed 40 --size "$SIZE4K" --frames 48 --models rife --modes forward
+speed 105 --size "$SIZE" --frames "$FRAMES" --models rife --modes plain --compile off,wait
+cat "$OUT/gpu.txt" "$OUT/speed.jsonl" "$OUT/precision.jsonl"

@@ -96,3 +96,11 @@ def test_model_pacing_benchmark_batches_the_same_work_into_fewer_passes():
     assert n == alone["syntheses"] > 0  # outputs on a source frame need none
     assert n / 4 <= batched["passes"] < n and batched["mean_batch"] == round(n / batched["passes"], 2)
     assert abs(batched["model_s"] - batched["passes"] * 4 * 0.5 * 0.005) < 0.006  # each pass padded to 4
+
+
+@needs_weights("rife")
+def test_precision_benchmark_finds_a_precision_equal_to_itself():
+    """Without CUDA only fp32 runs: the same settings twice must give the same bits."""
+    (row,) = _run("benchmarks/precision.py", "--size", "128x64", "--outputs", "2", "--models", "rife",
+                  "--modes", "drba", "--device", "cpu")
+    assert row["outputs"] == 2 and row["identical"] and row["min_psnr_db"] is None
