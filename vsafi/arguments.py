@@ -14,7 +14,7 @@ from .frames import FrameFormat
 from .models.batching import check_batch
 from .models.compiled import COMPILE_POLICIES
 from .names import entry
-from .timing.timemap import PHASES, as_fraction
+from .timing.timemap import PHASES, as_fraction, check_rates
 
 __all__ = ["Settings", "UNSET", "check_arguments", "error"]
 
@@ -92,6 +92,10 @@ def _rates(clip: vs.VideoNode, fps: object, factor: object, src_fps: object) -> 
     fps_out = _rate(fps, "fps") if fps is not None else fps_src * _rate(factor, "factor")
     if fps_out <= fps_src:
         raise error(f"fps must be higher than the clip's ({fps_src}); got {fps_out}")
+    try:
+        check_rates(fps_src, fps_out)
+    except ValueError as exc:
+        raise error(str(exc)) from None
     return fps_src, fps_out
 
 

@@ -13,28 +13,50 @@ import os
 import sys
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
+from . import __version__
 from .cluster.chunks import DEFAULT_CHUNK_SECONDS
 from .cuts import DEFAULT_RATIO
-from .encode import encode, open_source
+from .encode import encode, open_source, picture_tags
 from .ffmpeg_args import Encoder
 from .inputs import expand_inputs, output_paths
 from .models.compiled import COMPILE_POLICIES, DEFAULT_COMPILE
 from .models.registry import DEFAULT_MODEL, MODELS, SCALES
 from .modes import DEFAULT_MODE, MODES
+from .outputs import check_outputs
 from .progress import ProgressLine, say, say_interrupted
+from .signals import exit_status, stop_on_signals
+from .timing.timemap import MAX_FPS_OUT, MAX_RATIO
 
 __all__ = ["main", "build_parser", "filter_kwargs"]
+
+T = TypeVar("T")
 
 
 def _rate_arg(text: str) -> Fraction:
     from .timing.timemap import as_fraction
 
     try:
-        return as_fraction(text)
+        rate = as_fraction(text)
     except (ValueError, ZeroDivisionError) as exc:
         raise argparse.ArgumentTypeError(f"not a rate: {text!r} (use 60000/1001, 59.94 or 60)") from exc
+    if rate <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+    if rate > MAX_FPS_OUT:
+        raise argparse.ArgumentTypeError(f"{text} fps is above {MAX_FPS_OUT}, faster than any display shows")
+    return rate
+
+
+def _factor_arg(text: str) -> Fraction:
+    try:
+        factor = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"not a factor: {text!r} (use 2, 2.5 or 5/2)") from None
+    if not 1 < factor <= MAX_RATIO:
+        raise argparse.ArgumentTypeError(f"must be above 1 and at most {MAX_RATIO} "
+                                         f"(more in-betweens cannot be told apart), not {text}")
+    return factor
 
 
 def _seconds_arg(text: str) -> Fraction:
@@ -69,17 +91,73 @@ def filter_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return kw
 
 
-def _render_one(src: Path, dst: Path, kw: dict[str, Any], encoder: Encoder, quiet: bool) -> int:
-    """The single-process path: one filter, frames in order, one ffmpeg."""
-    from . import interpolate
+def _check_each(pairs: list[tuple[Path, Path]], check: Callable[[Path, Path], T],
+                batch: bool) -> tuple[list[T], dict[Path, str]]:
+    """Every input checked before any work: what passed, and why each other one failed. A single
+    input that fails is the command's error (raised); a batch says each and goes on without it."""
+    import vapoursynth as vs
 
-    out = interpolate(open_source(src), **kw)
-    try:
-        ok = encode(out, encoder.command(dst, src), dst, ProgressLine(out.num_frames, quiet))
-    except KeyboardInterrupt:
-        say_interrupted("partial output removed")
-        return 130
-    return 0 if ok else 1
+    passed: list[T] = []
+    failed: dict[Path, str] = {}
+    for src, dst in pairs:
+        try:
+            passed.append(check(src, dst))
+        except (ValueError, OSError, vs.Error) as exc:
+            if not batch:
+                raise
+            failed[src] = str(exc)
+            say(f"{src}: {exc}; skipped")
+    if not passed:
+        raise ValueError(f"none of the {len(pairs)} inputs can be rendered; nothing was started")
+    return passed, failed
+
+
+def _summary(done: int, failed: dict[Path, str]) -> int:
+    """The batch's last line and the command's exit status: 1 when any input failed."""
+    if not failed:
+        return 0
+    names = ", ".join(f"{src.name} ({why.splitlines()[0][:120]})" for src, why in failed.items())
+    say(f"wrote {done} of {done + len(failed)} outputs; failed: {names}")
+    return 1
+
+
+def _render_each(pairs: list[tuple[Path, Path]], kw: dict[str, Any], encoder: Encoder, quiet: bool,
+                 batch: bool) -> int:
+    """The single-process path: one input after another, each through one filter and one ffmpeg
+    into a temporary file renamed onto its output when complete."""
+    import vapoursynth as vs
+
+    from . import interpolate
+    from .filter import preflight
+
+    todo, failed = _check_each(pairs, lambda src, dst: (src, dst, preflight(open_source(src), **kw)), batch)
+    done = 0
+    for src, dst, _ in todo:
+        if batch and not quiet:
+            say(f"{src} -> {dst}")
+        try:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            source = open_source(src)
+            out = interpolate(source, **kw)
+            ok = encode(out, dst, encoder, audio_from=src, tags=picture_tags(source),
+                        progress=ProgressLine(out.num_frames, quiet))
+            why = "ffmpeg failed (see above)"
+        except KeyboardInterrupt:
+            kept = "; the earlier file is untouched" if dst.exists() else ""
+            say_interrupted(f"{dst} was not written{kept}" + (f"; {done} finished outputs kept" if done else ""))
+            raise
+        except (ValueError, OSError, RuntimeError, vs.Error) as exc:
+            if not batch:
+                raise
+            ok, why = False, str(exc)
+            say(f"{src}: {exc}")
+        if ok:
+            done += 1
+        elif not batch:
+            return 1
+        else:
+            failed[src] = why
+    return _summary(done, failed)
 
 
 def run_interpolate(args: argparse.Namespace) -> int:
@@ -87,20 +165,16 @@ def run_interpolate(args: argparse.Namespace) -> int:
     inputs = expand_inputs(given)
     batch = len(given) > 1 or any(p.is_dir() for p in given)
     pairs = list(zip(inputs, output_paths(inputs, Path(args.output), batch)))
+    check_outputs([dst for _, dst in pairs], args.overwrite)
     encoder = Encoder(args.encoder, args.crf, args.preset, tuple(args.ffmpeg_args or ()))
     kw = filter_kwargs(args)
-    if args.workers is not None or args.ray is not None:
-        from .cluster.driver import scale_out
+    if args.workers is None and args.ray is None:
+        return _render_each(pairs, kw, encoder, args.quiet, batch)
+    from .cluster.driver import plan_input, scale_out
 
-        return scale_out(pairs, kw, encoder, args.workers, args.ray, args.chunk, args.quiet)
-    for src, dst in pairs:
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if len(pairs) > 1 and not args.quiet:
-            say(f"{src} -> {dst}")
-        status = _render_one(src, dst, kw, encoder, args.quiet)
-        if status:
-            return status
-    return 0
+    jobs, failed = _check_each(pairs, lambda src, dst: plan_input(src, dst, kw, encoder, args.chunk), batch)
+    status = scale_out(jobs, kw.get("device"), args.workers, args.ray, args.quiet)
+    return status or _summary(len(jobs), failed)
 
 
 def run_analyze(args: argparse.Namespace) -> int:
@@ -130,27 +204,37 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-st", "--scene-threshold", type=_no_threshold, help=argparse.SUPPRESS)
     p.add_argument("--no-scdet", action="store_true", help="disable scene-cut detection")
     rate = p.add_mutually_exclusive_group()
-    rate.add_argument("--fps", type=_rate_arg, default=None, help="output rate, e.g. 60000/1001 or 59.94")
-    rate.add_argument("-t", "--factor", type=_rate_arg, default=Fraction(2), help="rate multiplier (default 2)")
+    rate.add_argument("--fps", type=_rate_arg, default=None,
+                      help=f"output rate, e.g. 60000/1001 or 59.94 (at most {MAX_FPS_OUT})")
+    rate.add_argument("-t", "--factor", type=_factor_arg, default=Fraction(2),
+                      help=f"rate multiplier, up to {MAX_RATIO} (default 2)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="vsafi", description="Anime frame interpolation, file in -> file out.")
+    p = argparse.ArgumentParser(
+        prog="vsafi", description="Anime frame interpolation, file in -> file out.",
+        epilog="other commands: 'vsafi analyze VIDEO' reports cuts and cadence without a model; "
+               "'vsafi prebuild --size WxH' compiles a model for a frame size ahead of time "
+               "(each takes --help)")
+    p.add_argument("--version", action="version", version=f"vsafi {__version__}")
     p.add_argument("-i", "--input", required=True, nargs="+",
                    help="input videos (any format bestsource reads) or folders of them")
     p.add_argument("-o", "--output", required=True,
                    help="output video (.mkv keeps subtitles); with several inputs, a folder")
+    p.add_argument("-y", "--overwrite", action="store_true",
+                   help="replace outputs that exist (they are kept until the new file is complete)")
     _add_common(p)
     _add_model_options(p)
     p.add_argument("--mode", default=DEFAULT_MODE, choices=list(MODES),
-                   help="; ".join(f"{name}: {spec.summary}" for name, spec in MODES.items()))
+                   help="; ".join(f"{name}: {spec.summary}" for name, spec in MODES.items())
+                   + f" (default {DEFAULT_MODE})")
     p.add_argument("-nf", "--n-forward", type=int, default=None, help="forward passes (default: from cadence)")
     p.add_argument("--drop-threshold", type=float, default=None,
                    help="drop mode: luma difference below which a frame is a duplicate (default: measured)")
     _add_compile(p)
     p.add_argument("--encoder", default="libx264", help="ffmpeg video encoder (default libx264)")
-    p.add_argument("--crf", type=int, default=16)
-    p.add_argument("--preset", default=None)
+    p.add_argument("--crf", type=int, default=16, help="quality for x264, x265, SVT-AV1 and VP9 (default 16)")
+    p.add_argument("--preset", default=None, help="encoder preset (default: the encoder's)")
     p.add_argument("--ffmpeg-args", nargs=argparse.REMAINDER, help="extra ffmpeg output options (last)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     scale = p.add_argument_group("scale-out (Ray: pip install 'vsafi[cluster]')")
@@ -166,10 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     """The model and where it runs: the interpolating command's and prebuild's."""
     p.add_argument("-m", "--model", default=DEFAULT_MODEL, choices=list(MODELS),
-                   help="; ".join(f"{name}: {spec.summary}" for name, spec in MODELS.items()))
-    p.add_argument("--scale", type=float, default=1.0, choices=list(SCALES), help="flow scale: 1.0, 0.5 (4K) or 0.25")
+                   help="; ".join(f"{name}: {spec.summary}" for name, spec in MODELS.items())
+                   + f" (default {DEFAULT_MODEL})")
+    p.add_argument("--scale", type=float, default=1.0, choices=list(SCALES),
+                   help="flow scale: 1.0, 0.5 (4K) or 0.25 (default 1.0)")
     p.add_argument("--device", default=None, help="cuda, cuda:N or cpu (default: cuda when available)")
-    p.add_argument("--precision", default=None, choices=["fp16", "fp32"])
+    p.add_argument("--precision", default=None, choices=["fp16", "fp32"],
+                   help="default: fp16 on CUDA, fp32 on the CPU")
     p.add_argument("--batch", type=_batch_arg, default=1, metavar="N",
                    help="network passes of N frames at once, padded when fewer wait (GPU; default 1: none)")
 
@@ -213,13 +300,14 @@ def build_analyze_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv[:1] == ["analyze"]:
-            return run_analyze(build_analyze_parser().parse_args(argv[1:]))
-        if argv[:1] == ["prebuild"]:
-            return run_prebuild(build_prebuild_parser().parse_args(argv[1:]))
-        return run_interpolate(build_parser().parse_args(argv))
-    except KeyboardInterrupt:
-        return 130
+        with stop_on_signals():
+            if argv[:1] == ["analyze"]:
+                return run_analyze(build_analyze_parser().parse_args(argv[1:]))
+            if argv[:1] == ["prebuild"]:
+                return run_prebuild(build_prebuild_parser().parse_args(argv[1:]))
+            return run_interpolate(build_parser().parse_args(argv))
+    except KeyboardInterrupt as exc:
+        return exit_status(exc)
     except (ValueError, OSError) as exc:
         say(str(exc))
         return 2

@@ -16,7 +16,7 @@ import vapoursynth as vs
 
 from . import interpolate
 from .encode import encode
-from .ffmpeg_args import encode_command
+from .ffmpeg_args import Encoder
 from .models.registry import DEFAULT_MODEL, MODELS
 from .synthetic import demo_clip, to_vs_clip
 
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, clip in results.items():
         dst = args.out / f"{name}.mp4"
         start = time.monotonic()
-        if not encode(clip, encode_command(dst, None, crf=18), dst):
+        if not encode(clip, dst, Encoder(crf=18)):
             return 1
         took = time.monotonic() - start
         print(f"wrote {dst}: {clip.num_frames} frames at {clip.fps} fps ({took:.1f} s)")

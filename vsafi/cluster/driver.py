@@ -1,5 +1,5 @@
-"""The command's scale-out path: Ray connected, each input checked and measured, the job run,
-a summary per worker printed. Every failure is one line on stderr and leaves no output file."""
+"""The command's scale-out path: each input checked and measured, Ray connected, the job run, a
+summary per worker printed. Every failure is one line on stderr and leaves no output file."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from ..encode import open_source
 from ..ffmpeg_args import Encoder
 from ..progress import say, say_interrupted
+from ..signals import exit_status
 from ..timing.timemap import output_length
 from .chunks import chunk_frames
 from .job import InputJob, run_jobs, worker_summary
@@ -38,20 +39,18 @@ def _use_gpu(device: str | None) -> bool:
     return device != "cpu"
 
 
-def scale_out(pairs: list[tuple[Path, Path]], filter_kwargs: dict[str, Any], encoder: Encoder,
-              workers: int | None, address: str | None, chunk_seconds: Fraction, quiet: bool) -> int:
-    """Run every (input, output) pair on Ray; the exit status of the command."""
+def scale_out(jobs: list[InputJob], device: str | None, workers: int | None, address: str | None,
+              quiet: bool) -> int:
+    """Run the planned ``jobs`` (:func:`plan_input`) on Ray; the exit status of the command."""
     try:
-        pool = connect(workers, address, _use_gpu(filter_kwargs.get("device")))
+        pool = connect(workers, address, _use_gpu(device))
     except ClusterError as exc:
         say(str(exc))
         return 2
-    jobs: list[InputJob] = []
     try:
-        if filter_kwargs.get("device") == "cuda" and not pool.gpus_per_task:
+        if device == "cuda" and not pool.gpus_per_task:
             say("--device cuda, but Ray found no GPU; use --device cpu or leave --device out")
             return 2
-        jobs = [plan_input(src, dst, filter_kwargs, encoder, chunk_seconds) for src, dst in pairs]
         for job in jobs:
             job.output.parent.mkdir(parents=True, exist_ok=True)
         segments = sum(len(job.chunks()) for job in jobs)
@@ -60,10 +59,10 @@ def scale_out(pairs: list[tuple[Path, Path]], filter_kwargs: dict[str, Any], enc
     except RuntimeError as exc:
         say(f"{exc}; finished segments are kept, rerun the same command to resume")
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         kept = ", ".join(str(WorkDir(job.output).path) for job in jobs if WorkDir(job.output).path.exists())
         say_interrupted(f"finished segments are kept in {kept or 'no work folder'}; rerun the same command to resume")
-        return 130
+        return exit_status(exc)
     finally:
         pool.close()
     reused = sum(result.reused.values())

@@ -17,7 +17,6 @@ from typing import Any, Callable
 from ..encode import encode, open_source
 from ..ffmpeg_args import Encoder
 from .chunks import Chunk
-from .workdir import partial_path
 
 __all__ = ["SegmentTask", "SegmentReport", "render_segment"]
 
@@ -65,10 +64,8 @@ def render_segment(task: SegmentTask, progress: Callable[[int], None] | None = N
         raise RuntimeError(f"the filter gives {clip.num_frames} frames on this worker where the job planned "
                            f"{task.chunk.stop}: the input or vsafi differs between machines")
     final = Path(task.segment)
-    part = partial_path(final, f"{socket.gethostname()}-{os.getpid()}")
     report = (lambda done, total: progress(done)) if progress else None
     # A fresh ffmpeg per segment, video only: each segment starts on a keyframe.
-    if not encode(clip[task.chunk.start:task.chunk.stop], task.encoder.command(part), part, report):
-        raise RuntimeError(f"ffmpeg could not write {part}")
-    os.replace(part, final)
+    if not encode(clip[task.chunk.start:task.chunk.stop], final, task.encoder, progress=report):
+        raise RuntimeError(f"ffmpeg could not write {final}")
     return SegmentReport(task.segment, task.chunk, worker_name(), task.chunk.frames, time.monotonic() - start)

@@ -1,8 +1,8 @@
 """The work folder beside an output: its manifest, its finished segments, nothing half-written.
 
-A segment is finished exactly when its final name exists: a worker writes to a name of its own
-and renames on success (atomic on one filesystem), so a killed worker leaves only a partial file,
-which the next run deletes. The manifest records what the segments were made from; a rerun with
+A segment is finished exactly when its final name exists: a worker writes it under a partial
+name of its own and renames it on success (:mod:`vsafi.outputs`), so a killed worker leaves only
+a partial file, which the next run deletes. The manifest records what the segments were made from; a rerun with
 another input file or other settings starts over instead of mixing two jobs.
 """
 
@@ -14,20 +14,16 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from ..outputs import PARTIAL_TAG
 from .chunks import Chunk
 
-__all__ = ["WorkDir", "SUFFIX", "partial_path"]
+__all__ = ["WorkDir", "SUFFIX"]
 
 #: Appended to the output's file name to name its work folder.
 SUFFIX = ".vsafi-work"
 MANIFEST = "manifest.json"
 #: Segments are Matroska whatever the output container: it holds every encoder ffmpeg offers.
 SEGMENT_EXT = ".mkv"
-
-
-def partial_path(segment: Path, writer: str) -> Path:
-    """Where ``writer`` (a worker's own tag) encodes ``segment`` before renaming it into place."""
-    return segment.with_name(f"{segment.stem}.{writer}.partial{SEGMENT_EXT}")
 
 
 class WorkDir:
@@ -55,7 +51,7 @@ class WorkDir:
         if state != "resumed" and self.path.exists():
             shutil.rmtree(self.path)
         self.path.mkdir(parents=True, exist_ok=True)
-        for stale in self.path.glob(f"*.partial{SEGMENT_EXT}"):
+        for stale in self.path.glob(f"*{PARTIAL_TAG}*"):
             stale.unlink()
         if state != "resumed":
             tmp = manifest.with_suffix(".tmp")

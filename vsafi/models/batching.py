@@ -12,10 +12,10 @@ batch 4 against 4.9 ms alone (issue 11). Two rules keep seeking giving the frame
   seeking, costs one padded pass and no delay.
 
 Which requests share a pass then depends on timing, so a frame must not depend on its batch
-mates or its place in the batch. On the CPU that holds bit for bit (ATen's convolutions and
-``grid_sample`` run sample by sample: RIFE 4.6 at 128×224 gave identical bits at batch 1, 2 and
-4 in every position), and batching gains nothing there (four 256×448 passes 0.54–0.64 s, one
-pass of 4: 0.62–0.67 s, 2 cores). On CUDA it is checked by ``tests/test_seek_cuda.py`` and
+mates or its place in the batch; one fixed size keeps it so. Against unbatched passes a frame
+may differ by a rounding where the CPU's kernels for a batch of 4 are not those for one (at most
+one 8-bit code value, ``tests/test_batching.py``); batching gains nothing on the CPU (four
+256×448 passes 0.54–0.64 s, one pass of 4: 0.62–0.67 s, 2 cores). On CUDA it is checked by ``tests/test_seek_cuda.py`` and
 ``scripts/gpu_check.sh``.
 
 The price of one size: a pass costs its full batch however few requests it serves. With the

@@ -21,9 +21,18 @@ __all__ = [
     "floor_frac",
     "clamped_source_time",
     "last_output_before",
+    "check_rates",
+    "MAX_FPS_OUT",
+    "MAX_RATIO",
 ]
 
 PHASES = ("standard", "centered")
+#: The fastest output made, in fps: nearly twice the fastest displays sold (540 Hz), so no screen
+#: shows a frame made beyond it.
+MAX_FPS_OUT = 1000
+#: Most output frames per source frame. At 64, a drawing crossing a 1080p screen in one second
+#: (fast, for anime) steps 1.25 px per output from 23.976 fps: finer in-betweens are not seen.
+MAX_RATIO = 64
 
 
 def as_fraction(value: "Fraction | int | float | tuple[int, int] | str") -> Fraction:
@@ -54,6 +63,17 @@ def as_fraction(value: "Fraction | int | float | tuple[int, int] | str") -> Frac
             return Fraction(n * 1000, 1001)
         return Fraction(value).limit_denominator(1001)
     raise TypeError(f"cannot read {value!r} as a rational rate")
+
+
+def check_rates(fps_src: Fraction, fps_out: Fraction) -> None:
+    """ValueError, saying the limit and why, for an output faster than any screen or than
+    in-betweens can be told apart (before anything is computed for it)."""
+    if fps_out > MAX_FPS_OUT:
+        raise ValueError(f"an output of {float(fps_out):g} fps is above {MAX_FPS_OUT} fps, faster than any "
+                         f"display shows; ask for {MAX_FPS_OUT} fps or less")
+    if fps_out > fps_src * MAX_RATIO:
+        raise ValueError(f"{float(fps_out):g} fps is {float(fps_out / fps_src):g}x the source's "
+                         f"{float(fps_src):g} fps; at most {MAX_RATIO}x (more in-betweens cannot be told apart)")
 
 
 def output_length(num_src: int, ratio: Fraction) -> int:

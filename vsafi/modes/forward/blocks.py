@@ -13,7 +13,7 @@ import numpy as np
 from ...timing.scenes import CutTest, scene_bounds
 from .cadence import measure_cadence
 
-__all__ = ["BLOCK", "MARGIN", "MAX_AUTO_N", "DEFAULT_N_FORWARD", "measure_range", "block_passes"]
+__all__ = ["BLOCK", "MARGIN", "MAX_AUTO_N", "DEFAULT_N_FORWARD", "MIN_MEASURED", "measure_range", "block_passes"]
 
 #: Source frames per block: one second at 23.976 fps.
 BLOCK = 24
@@ -22,7 +22,9 @@ BLOCK = 24
 MARGIN = 12
 #: Largest measured N: cadence 4 (on fours) less one.
 MAX_AUTO_N = 3
-#: Midpoint passes where a scene is too short to measure its cadence (fewer than 4 frames).
+#: Fewest frames of a scene whose cadence is measured: three differences show one hold of threes.
+MIN_MEASURED = 4
+#: Midpoint passes where a scene is too short to measure its cadence (fewer than MIN_MEASURED frames).
 DEFAULT_N_FORWARD = 2
 
 
@@ -42,6 +44,6 @@ def block_passes(block: int, n: int, is_cut: CutTest, gray_of: Callable[[int], n
             continue
         s, e = scene_bounds(k, is_cut, r.start, r.stop - 1)
         seq = [gray_of(i) for i in range(s, e + 1)]
-        passes = DEFAULT_N_FORWARD if len(seq) < 4 else min(measure_cadence(seq) - 1, MAX_AUTO_N)
+        passes = DEFAULT_N_FORWARD if len(seq) < MIN_MEASURED else min(measure_cadence(seq) - 1, MAX_AUTO_N)
         out.update(dict.fromkeys(range(max(s, start), min(e + 1, stop)), passes))
     return out
