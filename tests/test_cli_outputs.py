@@ -105,6 +105,15 @@ def test_an_existing_output_is_refused_without_y(videos, tmp_path, capsys):
     assert leftovers(tmp_path) == []
 
 
+def test_an_existing_output_is_refused_before_ray_is_started(videos, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # starting Ray would fail with another message
+    out = tmp_path / "out.mkv"
+    out.write_bytes(b"keep me")
+    assert main(["-i", str(videos["short"]), "-o", str(out), "--workers", "2", "--device", "cpu"]) == 2
+    assert "exists; add -y to overwrite" in capsys.readouterr().err
+    assert out.read_bytes() == b"keep me"
+
+
 def test_existing_outputs_of_a_batch_are_refused_before_any_work(videos, tmp_path, capsys):
     outdir = tmp_path / "out"
     outdir.mkdir()

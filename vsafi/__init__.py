@@ -1,10 +1,18 @@
 """vsafi: VapourSynth anime frame interpolation.
 
-``interpolate`` converts a clip to any higher frame rate in one of three modes (``plain``,
-``forward`` dedup, ``drba``) over RIFE or GMFSS; ``analyze`` reports cuts and cadence.
+``interpolate`` converts a clip to any higher frame rate in one of four modes (``plain``,
+``forward`` dedup, ``drba``, ``drop``) over RIFE or GMFSS; ``analyze`` reports cuts and cadence.
 """
 
+import os
+
 __version__ = "0.1.0"
+
+# MKL's matrix products (under torch's CPU convolutions) give the same bits at any thread count
+# only in its strict reproducible mode, which it reads once, at its first call: so it is asked
+# for here, before vsafi imports torch. A scale-out worker with 1 thread and a process with 16
+# then write the same frames (docs/cluster.md). A value of the user's own wins.
+os.environ.setdefault("MKL_CBWR", "AUTO,STRICT")
 
 __all__ = ["interpolate", "analyze", "__version__"]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from ..encode import encode, open_source
+from ..encode import encode, open_source, picture_tags
 from ..ffmpeg_args import Encoder
 from .chunks import Chunk
 
@@ -59,13 +59,15 @@ def render_segment(task: SegmentTask, progress: Callable[[int], None] | None = N
     from .. import interpolate
 
     start = time.monotonic()
-    clip = interpolate(open_source(Path(task.source)), **task.filter_kwargs)
+    source = open_source(Path(task.source))
+    clip = interpolate(source, **task.filter_kwargs)
     if clip.num_frames < task.chunk.stop:
         raise RuntimeError(f"the filter gives {clip.num_frames} frames on this worker where the job planned "
                            f"{task.chunk.stop}: the input or vsafi differs between machines")
     final = Path(task.segment)
     report = (lambda done, total: progress(done)) if progress else None
     # A fresh ffmpeg per segment, video only: each segment starts on a keyframe.
-    if not encode(clip[task.chunk.start:task.chunk.stop], final, task.encoder, progress=report):
+    if not encode(clip[task.chunk.start:task.chunk.stop], final, task.encoder, tags=picture_tags(source),
+                  progress=report):
         raise RuntimeError(f"ffmpeg could not write {final}")
     return SegmentReport(task.segment, task.chunk, worker_name(), task.chunk.frames, time.monotonic() - start)
