@@ -146,3 +146,25 @@ def test_a_batch_where_every_input_is_bad_starts_nothing(videos, tmp_path, capsy
     assert status == 2
     assert "none of the 2 inputs can be rendered" in capsys.readouterr().err
     assert not outdir.exists()
+
+
+@needs_weights("rife")
+def test_a_file_that_fails_while_rendering_does_not_stop_the_batch(videos, tmp_path, capsys, monkeypatch):
+    import vsafi.cli
+
+    real = vsafi.cli.encode
+
+    def disk_full_on_the_first(clip, dst, *args, **kwargs):
+        if dst.name == "a_short.mkv":
+            raise OSError(28, "No space left on device")
+        return real(clip, dst, *args, **kwargs)
+
+    monkeypatch.setattr(vsafi.cli, "encode", disk_full_on_the_first)
+    second = tmp_path / "d_second.mkv"
+    second.write_bytes(videos["short"].read_bytes())
+    outdir = tmp_path / "out"
+    status = main(["-i", str(videos["short"]), str(second), "-o", str(outdir), "--device", "cpu", "--mode", "plain",
+                   "--encoder", "ffv1", "-q"])
+    assert status == 1
+    assert sorted(p.name for p in outdir.iterdir()) == ["d_second.mkv"]
+    assert "failed: a_short.mkv ([Errno 28] No space left on device)" in capsys.readouterr().err
