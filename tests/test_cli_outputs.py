@@ -47,9 +47,16 @@ def videos(tmp_path_factory) -> dict[str, Path]:
             "audio_only": audio_only}
 
 
+def _as_a_foreground_job() -> None:
+    """Ctrl-C as a terminal delivers it: a suite started in the background of a shell has SIGINT
+    ignored, which its children would inherit (and Python then leaves ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args: list[str]) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "vsafi.cli", *args, "--device", "cpu", "--mode", "plain",
-                             "--encoder", "ffv1"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             "--encoder", "ffv1"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=_as_a_foreground_job)
 
 
 def _signal_mid_run(proc: subprocess.Popen, writing: Path, sig: int) -> tuple[int, float]:
