@@ -47,8 +47,8 @@ def conv_layout(device: torch.device) -> torch.memory_format:
     ``$VSAFI_CHANNELS_LAST`` = 1 or 0 chooses either anywhere (to measure one against the other).
 
     cuDNN runs fp16 convolutions on tensor cores in NHWC, and picks it when the weights are:
-    RIFE 4.6's pass at 1088x1920 on an H200 took 4.9 ms against 5.3–5.8 ms in NCHW (issue 11's
-    measurement). Inputs stay NCHW; the layout changes rounding only (on the CPU, forced: 121–135
+    RIFE 4.6's pass at 1088x1920 on an H200 took 4.9 ms against 5.3–5.8 ms in NCHW
+    (benchmarks/RESULTS.md). Inputs stay NCHW; the layout changes rounding only (on the CPU, forced: 121–135
     dB against NCHW on the demo clip). The CPU keeps NCHW: its convolutions are ATen's, chosen
     so that frames do not depend on the thread count (:mod:`vsafi.engine.device`), not measured
     in NHWC.

@@ -2,7 +2,7 @@
 
 vspipe and mpv ask for many frames at once, and on a GPU one pass over a batch costs less per
 frame than one pass per frame: RIFE 4.6 at 1088×1920 fp16 on an H200 took 4.3 ms a frame at
-batch 4 against 4.9 ms alone (issue 11). Two rules keep seeking giving the frames playback gives:
+batch 4 against 4.9 ms alone. Two rules keep seeking giving the frames playback gives:
 
 - Every pass has the same size, padded with copies of a waiting request when fewer wait. cuDNN
   chooses its algorithm by the batch size, so a frame computed in a batch of 3 could differ from
