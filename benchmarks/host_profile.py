@@ -1,6 +1,6 @@
 """Where a playback's wall time goes, by sampling every Python thread's stack.
 
-On the GPU RIFE's wall time was 1.9–3.0× the model's own (issue 11). cProfile sees only the
+On the GPU RIFE's wall time was 1.9–3.0× the model's own (benchmarks/RESULTS.md). cProfile sees only the
 main thread, while VapourSynth renders frames in its worker threads, so this samples
 ``sys._current_frames()`` every ``--interval`` ms during one playback and counts, per sample
 and thread, the innermost frame in vsafi's code and the innermost frame overall (a torch call

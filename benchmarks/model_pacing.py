@@ -11,8 +11,8 @@ they share (benchmarks/host_profile.py), or on the host. Prints one JSON object 
 thread count and batch size.
 
 ``--batch 1,4`` also plays each mode with batched passes (``batch=``, vsafi/models/batching.py):
-a pass of B requests, padded to B, takes B × ``--batch-gain`` times one request's (issue 11
-measured RIFE on the H200 at 4.3 ms a frame in a batch of 4 against 4.9 alone: 0.878).
+a pass of B requests, padded to B, takes B × ``--batch-gain`` times one request's (RIFE measured
+on the H200 at 4.3 ms a frame in a batch of 4 against 4.9 alone: 0.878).
 ``mean_batch`` is how full the passes were under each mode's real request pattern; a padded
 batch pays only when that fill exceeds B × gain, which ``fps`` against batch 1 shows.
 

@@ -1,6 +1,6 @@
 """How far fp16 frames are from fp32 ones: PSNR of every model × mode against a float32 reference.
 
-Issue 11 asks that fp16 stay at least 60 dB from fp32. Both filters play the demo clip (as
+fp16 is meant to stay at least 60 dB from fp32. Both filters play the demo clip (as
 benchmarks/speed.py serves it, from memory) converted to float RGB, so the comparison sees the
 networks' rounding and not the 8-bit output's; outputs are compared plane by plane, peak 1.0.
 The reference runs at ``--reference-precision`` on ``--reference-device`` (default: fp32 on the
