@@ -27,7 +27,7 @@ from .modes import DEFAULT_MODE, MODES
 from .outputs import check_outputs
 from .progress import ProgressLine, say, say_interrupted
 from .signals import exit_status, stop_on_signals
-from .timing.timemap import MAX_FPS_OUT, MAX_RATIO
+from .timing.timemap import MAX_FPS_OUT, MAX_RATIO, check_output_rate
 
 __all__ = ["main", "build_parser", "filter_kwargs"]
 
@@ -43,8 +43,10 @@ def _rate_arg(text: str) -> Fraction:
         raise argparse.ArgumentTypeError(f"not a rate: {text!r} (use 60000/1001, 59.94 or 60)") from exc
     if rate <= 0:
         raise argparse.ArgumentTypeError(f"must be positive, not {text}")
-    if rate > MAX_FPS_OUT:
-        raise argparse.ArgumentTypeError(f"{text} fps is above {MAX_FPS_OUT}, faster than any display shows")
+    try:
+        check_output_rate(rate)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return rate
 
 

@@ -2,8 +2,8 @@
 
 A segment is finished exactly when its final name exists: a worker writes it under a partial
 name of its own and renames it on success (:mod:`vsafi.outputs`), so a killed worker leaves only
-a partial file, which the next run deletes. The manifest records what the segments were made from; a rerun with
-another input file or other settings starts over instead of mixing two jobs.
+a partial file, which the next run deletes. The manifest records what the segments were made
+from; a rerun with another input file or other settings starts over instead of mixing two jobs.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ __all__ = [
     "floor_frac",
     "clamped_source_time",
     "last_output_before",
+    "check_output_rate",
     "check_rates",
     "MAX_FPS_OUT",
     "MAX_RATIO",
@@ -65,12 +66,17 @@ def as_fraction(value: "Fraction | int | float | tuple[int, int] | str") -> Frac
     raise TypeError(f"cannot read {value!r} as a rational rate")
 
 
-def check_rates(fps_src: Fraction, fps_out: Fraction) -> None:
-    """ValueError, saying the limit and why, for an output faster than any screen or than
-    in-betweens can be told apart (before anything is computed for it)."""
+def check_output_rate(fps_out: Fraction) -> None:
+    """ValueError for an output faster than any screen shows, whatever the source's rate."""
     if fps_out > MAX_FPS_OUT:
         raise ValueError(f"an output of {float(fps_out):g} fps is above {MAX_FPS_OUT} fps, faster than any "
                          f"display shows; ask for {MAX_FPS_OUT} fps or less")
+
+
+def check_rates(fps_src: Fraction, fps_out: Fraction) -> None:
+    """ValueError, saying the limit and why, for an output faster than any screen or than
+    in-betweens can be told apart (before anything is computed for it)."""
+    check_output_rate(fps_out)
     if fps_out > fps_src * MAX_RATIO:
         raise ValueError(f"{float(fps_out):g} fps is {float(fps_out / fps_src):g}x the source's "
                          f"{float(fps_src):g} fps; at most {MAX_RATIO}x (more in-betweens cannot be told apart)")
