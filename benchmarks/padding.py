@@ -61,7 +61,7 @@ def pad(x: torch.Tensor, ph: int, pw: int, mode: str) -> torch.Tensor:
 
 
 def run_rife(data, h, w):
-    from vsafi.models.rife import load_ifnet
+    from vsafi.models.rife.ifnet import load_ifnet
 
     net = load_ifnet(weights.weight_path("rife.pkl", "rife"))
     ph, pw = -(-h // 32) * 32, -(-w // 32) * 32
@@ -77,7 +77,7 @@ def run_rife(data, h, w):
 
 
 def run_gmfss(data, h, w, kind):
-    from vsafi.models.gmfss import load_gmfss
+    from vsafi.models.gmfss.network import load_gmfss
 
     model = "gmfss" if kind == "base" else "gmfss_union"
     net = load_gmfss(weights.find_weights_dir(model), kind)

@@ -2,7 +2,7 @@
 
 Hard cuts between shots of one layout with other palettes, of one background with other
 characters, still and panning; non-cuts from fast pans, shakes, flashes, fades, large fast
-characters, pose changes, and pans or actions that start mid-shot (``vsafi.synthetic_shots``).
+characters, pose changes, and pans or actions that start mid-shot (``vsafi.synthetic.shots``).
 Every pair of every case is decided from thumbnails as the filter makes them, by four tests: the
 old pairwise test (SSIM < 0.3), each measure of the contrast test alone (structure, new content),
 and the filter's test (``CutDetector``: either measure). Recall counts the cut pairs found; false
@@ -24,7 +24,7 @@ import torch
 
 from vsafi.cuts import DEFAULT_RATIO, Change, CutDetector, cut_thumbs, pair_change, ssim_small
 from vsafi.hostmem import hold_mmap_threshold
-from vsafi.synthetic_shots import CutCase, cut_cases, event_cases
+from vsafi.synthetic.shots import CutCase, cut_cases, event_cases
 
 OLD_THRESHOLD = 0.3
 TESTS = ("old", "structure", "new_content", "filter")

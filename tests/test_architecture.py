@@ -11,7 +11,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "vsafi"
 #: The VapourSynth-facing layer: the only modules that may import vapoursynth.
 VAPOURSYNTH_FACING = {"vsafi.filter", "vsafi.arguments", "vsafi.graph", "vsafi.props", "vsafi.frames",
-                      "vsafi.analysis", "vsafi.cli", "vsafi.demo", "vsafi.synthetic", "vsafi.encode",
+                      "vsafi.analysis", "vsafi.cli", "vsafi.demo", "vsafi.synthetic.scenes", "vsafi.encode",
                       "vsafi.prebuild"}
 #: Plan arithmetic and measurement that must not need torch or VapourSynth.
 PURE = ["vsafi.timing", "vsafi.modes", "vsafi.modes.plain.plan", "vsafi.modes.forward.plan",

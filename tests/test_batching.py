@@ -22,7 +22,7 @@ from vsafi import interpolate
 from vsafi.cli import build_parser
 from vsafi.engine.backends import get_backend
 from vsafi.models.batching import MAX_BATCH, Batcher
-from vsafi.models.rife import block_scales
+from vsafi.models.rife.ifnet import block_scales
 from vsafi.synthetic import AnimeClip, mixed_scene, to_vs_clip
 
 core = vs.core

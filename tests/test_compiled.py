@@ -287,7 +287,7 @@ def test_gmflow_propagation_compiles_to_what_eager_computes():
     """GMFlow's windowed flow propagation (radius 1), compiled: inductor once computed its
     query-key product wrong from a permuted view (GMFSS flows off by 7 px, its frames at 18 dB
     against eager); the module now hands it a contiguous tensor."""
-    from vsafi.models.gmflow import _FlowPropagation
+    from vsafi.models.gmfss.gmflow import _FlowPropagation
 
     torch.manual_seed(0)
     prop = _FlowPropagation(128).eval()

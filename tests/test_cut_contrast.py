@@ -14,7 +14,7 @@ import torch
 
 from vsafi.cuts import (MIN_CUT_DIFFERENCE, NEW_FLOOR, SEARCH, WIDE_SIZE, CutDetector, cut_thumbs,
                                    new_content, pair_change, pair_difference, ssim_small, thumbnail, wide_thumbnail)
-from vsafi.synthetic_shots import ShotStyle, cut_cases, event_cases, render_shot
+from vsafi.synthetic.shots import ShotStyle, cut_cases, event_cases, render_shot
 
 W, H = 160, 90
 

@@ -25,9 +25,9 @@ from vsafi.engine.cache import OnceCache
 from vsafi.engine.canvas import Canvas
 from vsafi.engine.render import MAP_SLOTS, Renderer
 from vsafi.frames import FrameWindow, FrameFormat
-from vsafi.models.gmfss import prefer_near_side
-from vsafi.models.gmfss_backend import swap_pair
-from vsafi.models.grids import endpoint_flow, neighbour_time, output_grid_time
+from vsafi.models.gmfss.network import prefer_near_side
+from vsafi.models.gmfss.backend import swap_pair
+from vsafi.models.ops.grids import endpoint_flow, neighbour_time, output_grid_time
 from vsafi.modes.drba.mode import SIDE_DOMINANCE, DrbaMode
 from vsafi.modes.drba.plan import DrbaStep
 from vsafi.modes.drba.ratio import (EVIDENCE_RADIUS, MIN_FILL, distance_ratio, held_ratio,
@@ -167,7 +167,7 @@ def test_keep_where_still_returns_the_centre_exactly_at_t_zero():
 
 
 def test_swap_pair_makes_the_second_frame_frame_zero():
-    from vsafi.models.gmfss import PairState
+    from vsafi.models.gmfss.network import PairState
 
     t = [torch.full((1, 1, 2, 2), float(v)) for v in range(14)]
     state = PairState(t[0], t[1], t[2], t[3], (t[4], t[5], t[6]), (t[7], t[8], t[9]), t[10], t[11], t[12], t[13])

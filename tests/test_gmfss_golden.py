@@ -14,9 +14,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from vsafi.models.gmfss import GMFSS, PairState, load_gmfss
-from vsafi.models.gmflow import forward_backward_occlusion
-from vsafi.models.softsplat import splat
+from vsafi.models.gmfss.network import GMFSS, PairState, load_gmfss
+from vsafi.models.gmfss.gmflow import forward_backward_occlusion
+from vsafi.models.ops.softsplat import splat
 from vsafi.weights import INSTALL_HINT, find_weights_dir
 
 FIXTURES = Path(__file__).parent / "fixtures"

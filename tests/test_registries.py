@@ -16,7 +16,8 @@ from conftest import clip_from_arrays, rgb_of
 from vsafi import weights
 from vsafi.cli import build_parser
 from vsafi.engine.backends import get_backend
-from vsafi.models import gmfss, rife
+from vsafi.models.gmfss import network as gmfss
+from vsafi.models.rife import ifnet as rife
 from vsafi.models.backend import Backend
 from vsafi.models.registry import DEFAULT_MODEL, MODELS, SCALES, ModelSpec
 from vsafi.modes import DEFAULT_MODE, MODES

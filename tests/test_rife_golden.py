@@ -14,7 +14,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from vsafi.models.rife import IFNet, load_ifnet
+from vsafi.models.rife.ifnet import IFNet, load_ifnet
 from vsafi.weights import INSTALL_HINT, weight_path
 
 FIXTURES = Path(__file__).parent / "fixtures"

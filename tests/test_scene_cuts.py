@@ -18,7 +18,7 @@ import vapoursynth as vs
 import vsafi
 from conftest import assert_seek_equals_playback, clip_from_arrays, needs_weights, rgb_of
 from vsafi.cuts import CutDetector, cut_thumbs, pair_change, ssim_small, thumbnail
-from vsafi.synthetic_shots import ShotStyle, cut_cases, shot_pair_case
+from vsafi.synthetic.shots import ShotStyle, cut_cases, shot_pair_case
 
 pytestmark = needs_weights("rife")
 FPS = Fraction(60000, 1001)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from vsafi.models.softsplat import splat, splat_weight, splat_with_weight
+from vsafi.models.ops.softsplat import splat, splat_weight, splat_with_weight
 
 H, W = 12, 16
 

@@ -7,8 +7,8 @@ import numpy as np
 import torch
 
 from test_splat_triton import make_case, make_cases
-from vsafi.models.fixed_point import HEADROOM_BITS, plane_scales
-from vsafi.models.softsplat import splat_sum_fixed, splat_sum_float
+from vsafi.models.ops.fixed_point import HEADROOM_BITS, plane_scales
+from vsafi.models.ops.softsplat import splat_sum_fixed, splat_sum_float
 
 
 def test_fixed_point_equals_the_float_scatter_within_its_rounding():

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from vsafi.models import softsplat
-from vsafi.models.softsplat import splat_sum, splat_sum_fixed, splat_with_weight
+from vsafi.models.ops import softsplat
+from vsafi.models.ops.softsplat import splat_sum, splat_sum_fixed, splat_with_weight
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -22,7 +22,7 @@ CHILD = """
 import sys
 import numpy as np
 import torch
-from vsafi.models.splat_triton import splat_sum_triton
+from vsafi.models.ops.splat_triton import splat_sum_triton
 
 cases = np.load(sys.argv[1])
 names = sorted({k.rsplit("_", 1)[0] for k in cases.files})
@@ -168,7 +168,7 @@ def test_cpu_never_dispatches_and_env_var_forces_torch(monkeypatch: pytest.Monke
     monkeypatch.setenv("VSAFI_SPLAT", "torch")
     assert softsplat._triton_scatter() is None
     monkeypatch.delenv("VSAFI_SPLAT")
-    from vsafi.models.splat_triton import splat_sum_triton
+    from vsafi.models.ops.splat_triton import splat_sum_triton
 
     assert softsplat._triton_scatter() is splat_sum_triton
 
@@ -181,7 +181,7 @@ def test_kernel_compiles_for_cuda_without_a_device(capability: int) -> None:
     from triton.backends.compiler import GPUTarget
     from triton.compiler import ASTSource
 
-    from vsafi.models.splat_triton import _BLOCK, _FLT_MAX, _splat_sum_kernel
+    from vsafi.models.ops.splat_triton import _BLOCK, _FLT_MAX, _splat_sum_kernel
 
     for fixed, out, scale in ((False, "*fp32", "*fp32"), (True, "*i64", "*fp64")):
         signature = {"val_ptr": "*fp32", "flow_ptr": "*fp32", "out_ptr": out, "scale_ptr": scale, "C": "i32",
@@ -194,7 +194,7 @@ def test_kernel_compiles_for_cuda_without_a_device(capability: int) -> None:
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_kernel_matches_torch_scatter(monkeypatch: pytest.MonkeyPatch) -> None:
-    from vsafi.models.splat_triton import splat_sum_triton
+    from vsafi.models.ops.splat_triton import splat_sum_triton
 
     monkeypatch.delenv("VSAFI_SPLAT", raising=False)
     assert softsplat._triton_scatter() is splat_sum_triton

@@ -15,7 +15,7 @@ put the frame it starts from first.
 (:mod:`.compiled`); ``batch(size)`` runs concurrent passes of one network together
 (:mod:`.batching`). The modes never see either.
 
-Implementations are plain classes (see :mod:`.rife_backend`, :mod:`.gmfss_backend`); this module
+Implementations are plain classes (see :mod:`.rife.backend`, :mod:`.gmfss.backend`); this module
 imports nothing from the engine or VapourSynth.
 """
 
@@ -31,7 +31,7 @@ from torch import Tensor
 
 from .batching import Batcher
 from .compiled import CompiledNetwork, compile_mode
-from .grids import endpoint_flows
+from .ops.grids import endpoint_flows
 
 __all__ = ["Backend", "TimeMap", "CanvasMode", "ModuleBackend", "conv_layout"]
 

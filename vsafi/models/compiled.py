@@ -9,7 +9,7 @@ folder, and the next process with the same model, canvas, precision, GPU and lib
 finds them there (inductor keys its cache by the graph, the input shapes and dtypes, the device
 and the versions): 2.6 s instead of 62 s for the first frame at 64×128 on the CPU.
 
-Warps stay in float32 inside the compiled graph, as in the eager model (:mod:`.warp` casts
+Warps stay in float32 inside the compiled graph, as in the eager model (:mod:`.ops.warp` casts
 explicitly; inductor keeps the casts). Splats are not part of any compiled network.
 
 Seek == playback holds for ``"wait"`` (every call compiled) and ``"off"``; under

@@ -2,9 +2,10 @@
 
 The filter's checks and messages, the CLI's choices, ``vsafi.weights`` and the README's model
 table all read this table. Importing it costs nothing: a model's module (and torch) is imported
-only when that model is loaded. Adding a model is one module under ``models/`` with a
-``load(spec, folder, device, dtype, scale, **options)`` function, one entry here and its files'
-lines in ``weights/manifest.json``.
+only when that model is loaded. Adding a model is one folder under ``models/`` whose module
+has a ``load(spec, folder, device, dtype, scale, **options)`` function returning a Backend, and
+one entry here; weights that ``vsafi.weights`` installs also get their lines in
+``weights/manifest.json``.
 """
 
 from __future__ import annotations
@@ -65,19 +66,19 @@ MODELS: dict[str, ModelSpec] = {
             name="rife",
             summary="RIFE IFNet v4.6: the fastest; flows are estimated again for every output",
             files=("rife.pkl",),
-            unit=32, canvas="replicate", loader=".rife_backend:load"),
+            unit=32, canvas="replicate", loader=".rife.backend:load"),
         ModelSpec(
             name="gmfss",
             summary="GMFSS Fortuna base: GMFlow flows once per source pair, softmax splatting of frames and "
                     "features, GridNet fusion; about 10x RIFE's time on the CPU",
             files=("flownet.pkl", "feat_base.pkl", "metric_base.pkl", "fusionnet_base.pkl", "rife.pkl"),
-            unit=64, canvas="resize", loader=".gmfss_backend:load",
+            unit=64, canvas="resize", loader=".gmfss.backend:load",
             options={"variant": "base", "near_side": False}),
         ModelSpec(
             name="gmfss_union",
             summary="GMFSS Fortuna union: as gmfss, with a RIFE picture of the half-size frames in the fusion",
             files=("flownet.pkl", "feat_union.pkl", "metric_union.pkl", "fusionnet_union.pkl", "rife.pkl"),
-            unit=64, canvas="resize", loader=".gmfss_backend:load",
+            unit=64, canvas="resize", loader=".gmfss.backend:load",
             options={"variant": "union", "near_side": True}),
     )
 }

@@ -12,7 +12,7 @@ from torch import Tensor
 
 from ...engine.render import Job
 from ...models.backend import TimeMap
-from ...models.grids import output_grid_time
+from ...models.ops.grids import output_grid_time
 from ...timing.plan import Interp, Node
 from ...timing.scenes import CutTest
 from ..base import Mode

@@ -11,7 +11,7 @@ result is cast back to the input's dtype. On the CPU the sums are float32 ``inde
 index order. On CUDA, where atomic float adds come in any order, they are exact 64-bit
 fixed-point sums (:mod:`.fixed_point`), so a splat gives the same bits on every run and seeking
 equals playback there too; the scatter runs in the own Triton kernel of
-:mod:`vsafi.models.splat_triton` when Triton imports, ``VSAFI_SPLAT=torch`` forces torch.
+:mod:`vsafi.models.ops.splat_triton` when Triton imports, ``VSAFI_SPLAT=torch`` forces torch.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .warp import backward_warp
+from ..ops.warp import backward_warp
 
 __all__ = ["GMFlow", "load_gmflow", "forward_backward_occlusion"]
 

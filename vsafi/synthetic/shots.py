@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .synthetic import FILLS, SHAPES, Actor, Texture, draw_actor, hold_start, outline_width
+from .paint import Texture, draw_actor
+from .scenes import FILLS, SHAPES, Actor, hold_start, outline_width
 
 __all__ = ["ShotStyle", "CutCase", "render_shot", "cut_cases", "event_cases", "shot_pair_case"]
 

@@ -11,13 +11,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .backend import ModuleBackend, TimeMap, conv_layout
-from .gmfss import GMFSS, PairState
-from .grids import neighbour_time
-from .rife import IFNet, block_scales
+from ..backend import ModuleBackend, TimeMap, conv_layout
+from .network import GMFSS, PairState
+from ..ops.grids import neighbour_time
+from ..rife.ifnet import IFNet, block_scales
 
 if TYPE_CHECKING:
-    from .registry import ModelSpec
+    from ..registry import ModelSpec
 
 __all__ = ["GMFSSBackend", "swap_pair"]
 
@@ -98,8 +98,8 @@ def load(spec: "ModelSpec", folder: Path, device: torch.device, dtype: torch.dty
          near_side: bool) -> GMFSSBackend:
     """Registry loader: GMFSS ``variant`` ('base' or 'union') from the files of ``folder``; base,
     which has no IFNet of its own, gets one from ``rife.pkl`` for DRBA's flows."""
-    from .gmfss import load_gmfss
-    from .rife import load_ifnet
+    from .network import load_gmfss
+    from ..rife.ifnet import load_ifnet
 
     module = load_gmfss(folder, variant, scale=scale, device=device, dtype=dtype)
     flow_net = module.ifnet if module.ifnet is not None else load_ifnet(folder / "rife.pkl", device, dtype)

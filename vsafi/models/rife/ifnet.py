@@ -16,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from .warp import backward_warp
+from ..ops.warp import backward_warp
 
 __all__ = ["IFNet", "load_ifnet", "canvas_unit", "block_scales", "SCALES"]
 

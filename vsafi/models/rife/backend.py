@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor
 
-from .backend import ModuleBackend, TimeMap
-from .rife import IFNet, block_scales
+from ..backend import ModuleBackend, TimeMap
+from .ifnet import IFNet, block_scales
 
 if TYPE_CHECKING:
-    from .registry import ModelSpec
+    from ..registry import ModelSpec
 
 __all__ = ["ImagePair", "RifeBackend"]
 
@@ -70,7 +70,7 @@ class RifeBackend(ModuleBackend):
 
 def load(spec: "ModelSpec", folder: Path, device: torch.device, dtype: torch.dtype, scale: float) -> RifeBackend:
     """Registry loader: IFNet from ``folder/rife.pkl``."""
-    from .rife import load_ifnet
+    from .ifnet import load_ifnet
 
     (weights,) = spec.files
     return RifeBackend(spec, load_ifnet(folder / weights, device=device, dtype=dtype), device, dtype, scale)

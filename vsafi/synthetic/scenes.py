@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from .synthetic_paint import INK, Texture, draw_actor
+from .paint import INK, Texture, draw_actor
 
 if TYPE_CHECKING:
     import vapoursynth as vs

@@ -1,4 +1,4 @@
-"""Own Triton kernel for the un-normalised bilinear forward scatter of :mod:`vsafi.models.softsplat`.
+"""Own Triton kernel for the un-normalised bilinear forward scatter of :mod:`vsafi.models.ops.softsplat`.
 
 Written from the spec in that module: source pixel (x, y) with flow (u, v) is pushed to
 (x + u, y + v) and spread with bilinear weights over the four integer pixels around it.
@@ -97,9 +97,9 @@ def _splat_sum_kernel(val_ptr, flow_ptr, out_ptr, scale_ptr, C, H, W, BLOCK: tl.
 def splat_sum_triton(values: Tensor, flow: Tensor, fixed: bool = False) -> Tensor:
     """Un-normalised forward scatter of ``values`` (N, C, H, W) by ``flow`` (N, 2, H, W), float32.
 
-    Same contract as :func:`vsafi.models.softsplat.splat_sum` (flow channel 0 is x, 1 is y, in
+    Same contract as :func:`vsafi.models.ops.softsplat.splat_sum` (flow channel 0 is x, 1 is y, in
     pixels); returns a float32 (N, C, H, W) tensor on the inputs' device. ``fixed``: summed in
-    64-bit fixed point, equal bit for bit to :func:`vsafi.models.softsplat.splat_sum_fixed`.
+    64-bit fixed point, equal bit for bit to :func:`vsafi.models.ops.softsplat.splat_sum_fixed`.
     """
     if values.dim() != 4 or flow.dim() != 4 or flow.shape[1] != 2:
         raise ValueError("splat: expected values (N, C, H, W) and flow (N, 2, H, W)")

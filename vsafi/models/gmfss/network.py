@@ -25,9 +25,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .gmflow import GMFlow, forward_backward_occlusion
-from .rife import IFNet
-from .softsplat import splat
-from .warp import backward_warp
+from ..rife.ifnet import IFNet
+from ..ops.softsplat import splat
+from ..ops.warp import backward_warp
 
 __all__ = ["FeatureNet", "MetricNet", "GridNet", "GMFSS", "PairState", "load_gmfss", "canvas_unit", "SCALES"]
 

@@ -1,0 +1,2 @@
+"""GMFSS Fortuna, base and union: GMFlow (``gmflow``), the splatting and fusion networks
+(``network``) and their Backend (``backend``)."""

@@ -1,0 +1,1 @@
+"""RIFE IFNet 4.6: the network (``ifnet``) and its Backend (``backend``)."""
