@@ -86,19 +86,20 @@ def test_cache_keeps_the_newest_entries_within_both_bounds():
     import torch
 
     from vsafi.engine.cache import OnceCache
+    from vsafi.engine.keys import CutThumbnails, SourceCanvas
 
     by_count = OnceCache(1 << 30, max_entries=3)
     for i in range(5):
-        by_count.get(("thumb", i), lambda: torch.zeros(8))
-    by_count.get(("thumb", 2), lambda: torch.ones(8))  # a hit: 2 becomes the newest
-    by_count.get(("thumb", 5), lambda: torch.zeros(8))
-    assert [("thumb", i) in by_count for i in range(6)] == [False, False, True, False, True, True]
+        by_count.get(CutThumbnails(i), lambda: torch.zeros(8))
+    by_count.get(CutThumbnails(2), lambda: torch.ones(8))  # a hit: 2 becomes the newest
+    by_count.get(CutThumbnails(5), lambda: torch.zeros(8))
+    assert [CutThumbnails(i) in by_count for i in range(6)] == [False, False, True, False, True, True]
     assert by_count.stats["thumb"] == 6
 
     by_bytes = OnceCache(3 * 32, max_entries=100)
     for i in range(5):
-        by_bytes.get(("src", i), lambda: torch.zeros(8))  # 32 bytes each
-    assert [("src", i) in by_bytes for i in range(5)] == [False, False, True, True, True]
+        by_bytes.get(SourceCanvas(i), lambda: torch.zeros(8))  # 32 bytes each
+    assert [SourceCanvas(i) in by_bytes for i in range(5)] == [False, False, True, True, True]
     assert by_bytes.size_bytes == 3 * 32
 
 

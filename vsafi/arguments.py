@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import vapoursynth as vs
 
 from .cuts import DEFAULT_RATIO
 from .frames import FrameFormat
-from .models.batching import check_batch
-from .models.compiled import COMPILE_POLICIES
-from .names import entry
+from .engine.backends import check_backend_options
+from .modes import check_mode_options
 from .timing.timemap import PHASES, as_fraction, check_rates
 
 __all__ = ["Settings", "UNSET", "check_arguments", "error"]
@@ -125,37 +124,33 @@ def _scenes(scenes: Sequence[int], num_frames: int) -> list[int]:
 
 
 def check_arguments(clip: vs.VideoNode, *, fps: object, factor: object, mode: str, model: str,
-                    n_forward: object, drop_threshold: object, scene_ratio: object, scenes: Sequence[int] | None,
-                    scale: float, src_fps: object, device: str | None, precision: str | None, compile: str,
-                    batch: object, phase: str, cache_mb: object, weights: str | None,
-                    scene_threshold: object) -> Settings:
-    """``interpolate``'s arguments checked, in the order a user meets them. Mode, model, scale,
-    device and precision are checked where they are made (``make_mode``, ``get_backend``), whose
-    messages the filter passes on."""
+                    scene_ratio: object, scenes: Sequence[int] | None, scale: float, src_fps: object,
+                    device: str | None, precision: str | None, compile: str, batch: object, phase: str,
+                    cache_mb: object, weights: str | None, scene_threshold: object,
+                    mode_options: Mapping[str, Any]) -> Settings:
+    """``interpolate``'s arguments checked, in the order a user meets them; the mode's own
+    options by the checks its spec declares; the model's by :func:`check_backend_options`. Device
+    and precision are checked where they are made (``get_backend``), whose messages the filter
+    passes on."""
     fmt = _clip(clip)
     fps_src, fps_out = _rates(clip, fps, factor, src_fps)
     if phase not in PHASES:
         raise error(f"phase must be one of {', '.join(PHASES)}, not {phase!r}")
     try:
-        entry(COMPILE_POLICIES, "compile", compile)
+        check_backend_options(model, scale, compile, batch)
     except ValueError as exc:
         raise error(str(exc)) from None
     try:
-        check_batch(batch)
+        options = check_mode_options(mode, mode_options)
     except ValueError as exc:
         raise error(str(exc)) from None
-    if n_forward is not None and (isinstance(n_forward, bool) or not isinstance(n_forward, int) or n_forward < 0):
-        raise error(f"n_forward must be None or an integer >= 0, not {n_forward!r}")
-    if drop_threshold is not None and (isinstance(drop_threshold, bool) or not isinstance(drop_threshold, (int, float))
-                                       or not 0 <= drop_threshold < 1):
-        raise error(f"drop_threshold must be None or a number in [0, 1), not {drop_threshold!r}")
     ratio = _scene_ratio(scene_ratio, scene_threshold)
     if cache_mb is not None and (isinstance(cache_mb, bool) or not isinstance(cache_mb, (int, float))
                                  or not cache_mb > 0):
         raise error(f"cache_mb must be a positive number of MiB, not {cache_mb!r}")
     return Settings(
         fmt=fmt, num_frames=clip.num_frames, fps_src=fps_src, fps_out=fps_out, mode=mode, model=model,
-        options={"n_forward": n_forward, "drop_threshold": drop_threshold}, scene_ratio=ratio,
+        options=options, scene_ratio=ratio,
         scenes=None if scenes is None else _scenes(scenes, clip.num_frames), scale=scale, device=device,
         precision=precision, compile=compile, batch=batch, phase=phase,
         cache_bytes=int((cache_mb or DEFAULT_CACHE_MB) * (1 << 20)), weights=weights)

@@ -23,7 +23,7 @@ from .ffmpeg_args import Encoder
 from .inputs import expand_inputs, output_paths
 from .models.compiled import COMPILE_POLICIES, DEFAULT_COMPILE
 from .models.registry import DEFAULT_MODEL, MODELS, SCALES
-from .modes import DEFAULT_MODE, MODES
+from .modes import DEFAULT_MODE, MODES, Option, mode_options
 from .outputs import check_outputs
 from .progress import ProgressLine, say, say_interrupted
 from .signals import exit_status, stop_on_signals
@@ -80,12 +80,28 @@ def _batch_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a batch size: {text!r} (an integer from 1 to {MAX_BATCH})") from None
 
 
+def _option_arg(option: Option) -> Callable[[str], Any]:
+    """A mode option's command-line type: its text parsed and checked as the filter checks it."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = option.parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option.name}: cannot read {text!r}") from None
+        try:
+            return option.check(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
 def filter_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     """The ``interpolate`` arguments a command line stands for."""
-    kw: dict[str, Any] = dict(mode=args.mode, model=args.model, n_forward=args.n_forward,
-                              drop_threshold=args.drop_threshold, scale=args.scale, device=args.device,
+    kw: dict[str, Any] = dict(mode=args.mode, model=args.model, scale=args.scale, device=args.device,
                               precision=args.precision, compile=args.compile, batch=args.batch,
                               scene_ratio=None if args.no_scdet else args.scene_ratio)
+    kw.update({name: getattr(args, name) for name in mode_options() if getattr(args, name) is not None})
     if args.fps is not None:
         kw["fps"] = args.fps
     else:
@@ -230,9 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", default=DEFAULT_MODE, choices=list(MODES),
                    help="; ".join(f"{name}: {spec.summary}" for name, spec in MODES.items())
                    + f" (default {DEFAULT_MODE})")
-    p.add_argument("-nf", "--n-forward", type=int, default=None, help="forward passes (default: from cadence)")
-    p.add_argument("--drop-threshold", type=float, default=None,
-                   help="drop mode: luma difference below which a frame is a duplicate (default: measured)")
+    for option in mode_options().values():
+        p.add_argument(*option.flags, dest=option.name, type=_option_arg(option), default=None,
+                       metavar=option.metavar, help=option.help)
     _add_compile(p)
     p.add_argument("--encoder", default="libx264", help="ffmpeg video encoder (default libx264)")
     p.add_argument("--crf", type=int, default=16, help="quality for x264, x265, SVT-AV1 and VP9 (default 16)")

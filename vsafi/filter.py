@@ -20,7 +20,7 @@ from .hostmem import hold_mmap_threshold
 from .models.backend import Backend
 from .models.compiled import COMPILE_POLICIES, DEFAULT_COMPILE
 from .models.registry import DEFAULT_MODEL, MODELS
-from .modes import DEFAULT_MODE, MODES, make_mode
+from .modes import DEFAULT_MODE, MODES, make_mode, mode_options
 from .modes.base import Mode
 from .progress import say
 
@@ -46,8 +46,6 @@ def interpolate(
     factor=None,
     mode: str = DEFAULT_MODE,
     model: str = DEFAULT_MODEL,
-    n_forward: int | None = None,
-    drop_threshold: float | None = None,
     scene_ratio: float | None = DEFAULT_RATIO,
     scenes: Sequence[int] | None = None,
     scale: float = 1.0,
@@ -60,6 +58,7 @@ def interpolate(
     cache_mb: int | None = None,
     weights: str | None = None,
     scene_threshold: object = UNSET,
+    **mode_options: Any,
 ) -> vs.VideoNode:
     """Interpolate ``clip`` to a higher frame rate.
 
@@ -68,9 +67,7 @@ def interpolate(
         ``fps`` / ``factor``; the output rate must exceed the source rate.
     :param mode: {modes}
     :param model: {models}
-    :param n_forward: midpoint passes for ``forward``; None measures the cadence per block.
-    :param drop_threshold: for ``drop``: mean absolute luma difference (of 1.0) below which a
-        frame is a duplicate of the one before; None: the measured default.
+    {mode_options}
     :param scene_ratio: a pair is a cut where a measure of its change (structure, new content)
         is at least this many times the same measure around it (lower finds more cuts; None
         disables detection).
@@ -89,10 +86,10 @@ def interpolate(
     :param weights: folder holding the weight files (default: see ``vsafi.weights``).
     :param scene_threshold: replaced by ``scene_ratio``; only None (no detection) is accepted.
     """
-    s = check_arguments(clip, fps=fps, factor=factor, mode=mode, model=model, n_forward=n_forward,
-                        drop_threshold=drop_threshold, scene_ratio=scene_ratio, scenes=scenes, scale=scale,
-                        src_fps=src_fps, device=device, precision=precision, compile=compile, batch=batch,
-                        phase=phase, cache_mb=cache_mb, weights=weights, scene_threshold=scene_threshold)
+    s = check_arguments(clip, fps=fps, factor=factor, mode=mode, model=model, scene_ratio=scene_ratio,
+                        scenes=scenes, scale=scale, src_fps=src_fps, device=device, precision=precision,
+                        compile=compile, batch=batch, phase=phase, cache_mb=cache_mb, weights=weights,
+                        scene_threshold=scene_threshold, mode_options=mode_options)
     hold_mmap_threshold()
     strategy, backend = _mode_and_model(s)
     if s.batch > vs.core.num_threads:
@@ -122,7 +119,12 @@ def _choices(table: dict, default: str) -> str:
                      for name, spec in table.items())
 
 
+def _option_params() -> str:
+    return "\n    ".join(f":param {o.name}: {o.help}." for o in mode_options().values())
+
+
 interpolate.__doc__ = (interpolate.__doc__ or "").replace("{modes}", _choices(MODES, DEFAULT_MODE)).replace(
+    "{mode_options}", _option_params()).replace(
     "{models}", _choices(MODELS, DEFAULT_MODEL)).replace(
     "{compile}", "; ".join(f"``{name}``{' (default)' if name == DEFAULT_COMPILE else ''}: {summary}"
                            for name, summary in COMPILE_POLICIES.items()))

@@ -18,11 +18,11 @@ import vapoursynth as vs
 from .arguments import Settings, error
 from .engine.cache import OnceCache
 from .engine.cut_flags import CutFlags
+from .engine.keys import entries_per_source
 from .engine.render import Renderer
 from .frames import FrameWindow, tensor_to_frame
 from .models.backend import Backend
 from .modes.base import Mode
-from .modes.forward.blocks import BLOCK
 from .props import scene_change_marks, write_props
 from .timing.timemap import output_length
 
@@ -30,22 +30,15 @@ __all__ = ["build_graph"]
 
 core = vs.core
 
-#: Cached values per source frame at most: source tensor, thumbnail, analysis image, cut-test
-#: difference, cut flag, pair state, endpoint flows, ratio map, duplicate flag, and a pyramid
-#: node per forward level (3) → 12, rounded up.
-_ENTRIES_PER_SOURCE = 16
 #: Source frames that outputs rendering at once on other threads may add beyond one window
 #: (16 threads at 2.5x span about 7 source frames; a random seek adds one more window).
 _SOURCES_IN_FLIGHT = 32
-#: Source frames whose outputs' windows are measured for the widest one: three cadence blocks.
-_SPAN_PROBE_SOURCES = 3 * BLOCK
 
 
-def _widest_window(request: Callable[[int], range], n_out: int, ratio: Fraction) -> int:
-    """Source frames in the widest request of the outputs over the first source frames, before
-    any cadence block is measured (then forward's windows are the widest there are: one that
-    straddles a block boundary measures both blocks)."""
-    return max(len(request(j)) for j in range(min(n_out, math.ceil(_SPAN_PROBE_SOURCES * ratio))))
+def _widest_window(request: Callable[[int], range], n_out: int, ratio: Fraction, probe: int) -> int:
+    """Source frames in the widest request of the outputs over the first ``probe`` source
+    frames, before the mode has measured anything (its windows are then the widest there are)."""
+    return max(len(request(j)) for j in range(min(n_out, math.ceil(probe * ratio))))
 
 
 def _out_of_memory_hint(exc: Exception) -> str:
@@ -63,9 +56,9 @@ def build_graph(clip: vs.VideoNode, s: Settings, mode: Mode, backend: Backend) -
         w = mode.window(j)
         return range(max(0, w.start - cuts.reach), min(n_src, w.stop + cuts.reach))
 
-    held_sources = _widest_window(request, n_out, ratio) + _SOURCES_IN_FLIGHT
-    renderer = Renderer(backend, s.fmt.height, s.fmt.width,
-                        OnceCache(s.cache_bytes, _ENTRIES_PER_SOURCE * held_sources))
+    held_sources = _widest_window(request, n_out, ratio, mode.span_probe) + _SOURCES_IN_FLIGHT
+    per_source = entries_per_source(mode.levels, mode.cache_keys)
+    renderer = Renderer(backend, s.fmt.height, s.fmt.width, OnceCache(s.cache_bytes, per_source * held_sources))
     blank = core.std.BlankClip(clip, length=n_out, fpsnum=s.fps_out.numerator, fpsden=s.fps_out.denominator,
                                keep=True)
 
@@ -96,7 +89,7 @@ def build_graph(clip: vs.VideoNode, s: Settings, mode: Mode, backend: Backend) -
 
     def plan_for(n: int) -> vs.VideoNode:
         window = request(n)
-        nodes = [sources.get(("one", i), partial(clip.__getitem__, i)) for i in window]
+        nodes = [sources.get(i, partial(clip.__getitem__, i)) for i in window]
         return core.std.ModifyFrame(blank, nodes, partial(render, window=window))
 
     return core.std.FrameEval(blank, plan_for)

@@ -15,14 +15,25 @@ from .. import weights as _weights
 from ..models.backend import Backend, conv_layout
 from ..models.batching import check_batch
 from ..models.compiled import COMPILE_POLICIES, DEFAULT_COMPILE
-from ..models.registry import SCALES, model_spec
+from ..models.registry import SCALES, ModelSpec, model_spec
 from ..names import entry
 from .device import resolve_device, resolve_dtype, thread_count_independent_cpu
 
-__all__ = ["get_backend"]
+__all__ = ["check_backend_options", "get_backend"]
 
 _loaded: dict[tuple, Backend] = {}
 _loaded_lock = threading.Lock()
+
+
+def check_backend_options(model: object, scale: object, compile: object, batch: object) -> ModelSpec:
+    """The model's entry, once ``scale``, ``compile`` and ``batch`` are known to be values every
+    backend takes; ValueError saying what is allowed otherwise."""
+    spec = model_spec(model)
+    entry(COMPILE_POLICIES, "compile", compile)
+    check_batch(batch)
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(map(str, SCALES))}, not {scale!r}")
+    return spec
 
 
 def get_backend(model: str, weights=None, device: str | torch.device | None = None, precision: str | None = None,
@@ -33,11 +44,7 @@ def get_backend(model: str, weights=None, device: str | torch.device | None = No
     network cannot be turned back into its eager self under a running filter. So are batch
     sizes: a frame is the same at any one size, not across sizes (:mod:`..models.batching`).
     """
-    spec = model_spec(model)
-    entry(COMPILE_POLICIES, "compile", compile)
-    check_batch(batch)
-    if scale not in SCALES:
-        raise ValueError(f"scale must be one of {', '.join(map(str, SCALES))}, not {scale!r}")
+    spec = check_backend_options(model, scale, compile, batch)
     dev = resolve_device(device)
     dtype = resolve_dtype(precision, dev)
     if dev.type == "cpu":

@@ -2,8 +2,8 @@
 
 VapourSynth renders output frames on several threads. Two threads that need the same pyramid
 node or pair flow must not both run the model: the second waits for the first. Keys are
-deterministic (source indices), so a value never depends on which thread or which output frame
-asked for it first.
+deterministic (source indices, :mod:`.keys`), so a value never depends on which thread or which
+output frame asked for it first.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ class OnceCache:
     The entry bound matters for the many small values (thumbnails, cut flags, analysis images)
     that would take a byte budget sized for frames a whole episode to fill.
 
-    ``stats`` counts computations per key kind (the first element of a tuple key) so tests can
-    assert how often the model ran, without timing anything.
+    ``stats`` counts computations per key kind (a key's ``kind``, :mod:`.keys`) and hits, which
+    is what a benchmark reports of the cache's work.
     """
 
     def __init__(self, max_bytes: int, max_entries: int | None = None) -> None:
@@ -105,7 +105,7 @@ class OnceCache:
         size = nbytes(value)
         with self._lock:
             del self._pending[key]
-            self.stats[key[0] if isinstance(key, tuple) else "value"] += 1
+            self.stats[getattr(key, "kind", "value")] += 1
             self._data[key] = (value, size)
             self._size += size
             while len(self._data) > 1 and (self._size > self.max_bytes or (

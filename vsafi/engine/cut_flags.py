@@ -1,16 +1,17 @@
-"""SC(i) as the filter decides it, each pair's verdict, thumbnails and changes cached by index.
+"""SC(i) as the filter decides it, each pair's change and verdict cached by index.
 
-Thumbnails are made from the source frame itself (not the model canvas), so cuts never depend
-on the model; the same conversion also gives the frame's canvas, so each source frame is
-converted once. Sources and their order: docs/cuts.md.
+The decision reads the source frames the output fetched (their thumbnails, :meth:`Job.thumbs`,
+and props), so one filter's test is bound to each output's frames; the verdicts it reaches are
+shared through the cache. Sources and their order: docs/cuts.md.
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
-from ..cuts import CUT_REACH, Change, CutDetector, CutThumbs, change_reader, cut_test, cut_thumbs
+from ..cuts import CUT_REACH, CutDetector, change_reader, cut_test
 from ..timing.scenes import CutTest
+from .keys import CutVerdict, PairChange
 from .render import Job
 
 __all__ = ["CutFlags"]
@@ -37,18 +38,9 @@ class CutFlags:
 
     def test(self, job: Job) -> CutTest:
         """is_cut(i) for pairs whose frames ``job`` holds, with ``reach`` frames around them."""
-
-        def thumb(i: int) -> CutThumbs:
-            def make() -> CutThumbs:
-                rgb = job.frames.rgb(i, job.backend.device)
-                job.offer_source(i, rgb)
-                return cut_thumbs(rgb)
-
-            return job.cache.get(("thumb", i), make)
-
-        def remember(a: int, make) -> Change:
-            return job.cache.get(("diff", a), make)
-
-        detector = CutDetector(change_reader(thumb, remember), self.num_frames, self.ratio) if self.detects else None
-        decide = cut_test(self.scenes, job.frames.props, detector)
-        return lambda i: job.cache.get(("cut", i), lambda: decide(i))
+        detector = None
+        if self.detects:
+            change = change_reader(job.thumbs, lambda a, make: job.remember(PairChange(a), make))
+            detector = CutDetector(change, self.num_frames, self.ratio)
+        decide = cut_test(self.scenes, job.props, detector)
+        return lambda i: job.remember(CutVerdict(i), lambda: decide(i))

@@ -1,29 +1,33 @@
-"""Execute plans with a model, caching every intermediate by deterministic source-index keys.
+"""The engine as one output sees it: its source frames, the model and the cache, behind the few
+questions a mode asks (:class:`Job`).
 
-Keys: ('src', i) source frame i on the canvas, ('pair', a, b) pair state of two nodes (for
-backends whose pair work is worth keeping), ('flows', i) endpoint flows of F[i] and F[i+1],
-('node', l, i) forward-dedup pyramid node. A value depends only on its key, never on which
-output frame asked first, so seeking gives the same pictures as playback.
-
-The engine never sees a VapourSynth frame: the filter hands each output's source frames over as
-a :class:`SourceFrames` (tensors, gray images and props by index).
+Every intermediate is cached under a typed key of source indices (:mod:`.keys`), so a value
+depends only on its key, never on which output asked first: seeking gives the same pictures as
+playback. The engine never sees a VapourSynth frame: the filter hands each output's source
+frames over as a :class:`SourceFrames` (tensors, gray images and props by index).
 """
 
 from __future__ import annotations
 
 import threading
 from fractions import Fraction
-from typing import Any, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol, TypeVar
 
 import numpy as np
 import torch
+from torch import Tensor
 
+from ..cuts import CutThumbs, cut_thumbs
 from ..models.backend import Backend, TimeMap
+from ..models.ops.grids import output_grid_time
 from ..timing.plan import Interp, Node
 from .cache import OnceCache
 from .canvas import Canvas
+from .keys import CacheKey, CutThumbnails, PairFlows, PairState, PyramidNode, SourceCanvas
 
 __all__ = ["SourceFrames", "Renderer", "Job", "MAP_SLOTS"]
+
+_V = TypeVar("_V")
 
 _HALF = Fraction(1, 2)
 
@@ -65,62 +69,101 @@ class Renderer:
 
 
 class Job:
-    """One output's access to the engine. Every method returns a cached value when there is one."""
+    """One output's access to the engine: what a mode and the cut test may ask. Every answer is
+    cached under its key when it has one."""
 
     def __init__(self, renderer: Renderer, frames: SourceFrames) -> None:
-        self.backend = renderer.backend
-        self.canvas = renderer.canvas
-        self.cache = renderer.cache
+        self._backend = renderer.backend
+        self._canvas = renderer.canvas
+        self._cache = renderer.cache
         self._map_slots = renderer.map_slots
-        self.frames = frames
+        self._frames = frames
 
-    def source(self, i: int) -> torch.Tensor:
+    def remember(self, key: CacheKey, compute: Callable[[], _V]) -> _V:
+        """``compute()`` cached under ``key``: for what a mode derives from source frames."""
+        return self._cache.get(key, compute)
+
+    def gray(self, i: int) -> np.ndarray:
+        """Source frame i as a luma-like image, for measuring (:meth:`SourceFrames.gray`)."""
+        return self._frames.gray(i)
+
+    def props(self, i: int) -> Mapping[str, Any]:
+        """Source frame i's props."""
+        return self._frames.props(i)
+
+    def source(self, i: int) -> Tensor:
         """Source frame i as RGB on the model canvas in the compute dtype."""
-        return self.cache.get(("src", i), lambda: self._on_canvas(self.frames.rgb(i, self.backend.device)))
+        return self._cache.get(SourceCanvas(i), lambda: self._on_canvas(self._frames.rgb(i, self._backend.device)))
 
-    def offer_source(self, i: int, rgb: torch.Tensor) -> None:
-        """Keep source frame i's canvas, made from ``rgb`` (its :meth:`SourceFrames.rgb`), unless
-        it is cached already: whoever converted frame i for another reason (cut thumbnails,
-        which run a few frames ahead) spares :meth:`source` a second conversion."""
-        self.cache.offer(("src", i), lambda: self._on_canvas(rgb))
+    def thumbs(self, i: int) -> CutThumbs:
+        """The cut test's thumbnails of source frame i, made from the frame itself (never the
+        canvas, so cuts do not depend on the model). The same conversion gives the frame's
+        canvas, kept unless it is there already: each source frame is converted once."""
 
-    def _on_canvas(self, rgb: torch.Tensor) -> torch.Tensor:
-        return self.canvas.pad(rgb.clamp(0, 1)).to(self.backend.dtype).contiguous()
+        def make() -> CutThumbs:
+            rgb = self._frames.rgb(i, self._backend.device)
+            self._cache.offer(SourceCanvas(i), lambda: self._on_canvas(rgb))
+            return cut_thumbs(rgb)
+
+        return self._cache.get(CutThumbnails(i), make)
+
+    def _on_canvas(self, rgb: Tensor) -> Tensor:
+        return self._canvas.pad(rgb.clamp(0, 1)).to(self._backend.dtype).contiguous()
 
     def map_slot(self) -> threading.BoundedSemaphore:
         """A context that holds one of the filter's :data:`MAP_SLOTS` while a frame-sized map is
         computed. Fetch every input first: waiting for the cache inside it could deadlock."""
         return self._map_slots
 
-    def node(self, node: Node) -> torch.Tensor:
+    def node(self, node: Node) -> Tensor:
         """Pyramid node L[l][i]: a source frame or MID of two nodes one level down."""
         if node.level == 0:
             return self.source(node.index)
 
-        def make() -> torch.Tensor:
+        def make() -> Tensor:
             a = Node(node.level - 1, node.index)
             b = Node(node.level - 1, node.index + 1)
-            return self.vfi(a, b, _HALF)
+            return self._vfi(a, b, _HALF)
 
-        return self.cache.get(("node", node.level, node.index), make)
+        return self._cache.get(PyramidNode(node), make)
 
-    def pair(self, a: Node, b: Node) -> Any:
+    def _pair(self, a: Node, b: Node) -> Any:
         """The backend's pair state of two nodes; the nodes are fetched only when it is made."""
 
         def make() -> Any:
-            return self.backend.pair(self.node(a), self.node(b))
+            return self._backend.pair(self.node(a), self.node(b))
 
-        return self.cache.get(("pair", a, b), make) if self.backend.caches_pairs else make()
+        return self._cache.get(PairState(a, b), make) if self._backend.caches_pairs else make()
 
-    def flows(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def _flows(self, i: int) -> tuple[Tensor, Tensor]:
         """(flow F[i]→F[i+1] on F[i]'s flow grid, flow F[i+1]→F[i] on F[i+1]'s), float32."""
-        return self.cache.get(("flows", i), lambda: self.backend.flows(self.pair(Node(0, i), Node(0, i + 1))))
+        return self._cache.get(PairFlows(i), lambda: self._backend.flows(self._pair(Node(0, i), Node(0, i + 1))))
 
-    def vfi(self, a: Node, b: Node, t: Fraction | float | TimeMap) -> torch.Tensor:
+    def flow_from(self, k: int, neighbour: int) -> Tensor:
+        """The flow from source frame k to the frame beside it (k − 1 or k + 1), on k's flow grid."""
+        return self._flows(k)[0] if neighbour > k else self._flows(neighbour)[1]
+
+    def _vfi(self, a: Node, b: Node, t: Fraction | float) -> Tensor:
         """VFI(a, b, t) on the canvas; a is the earlier node."""
-        return self.backend.synth(self.pair(a, b), float(t) if isinstance(t, Fraction) else t)
+        return self._backend.synth(self._pair(a, b), float(t))
 
-    def interp(self, plan: Interp) -> torch.Tensor:
+    def interp(self, plan: Interp) -> Tensor:
         """The output image of an Interp plan, cropped to the clip size (float32 RGB)."""
-        out = self.node(plan.a) if plan.b is None else self.vfi(plan.a, plan.b, plan.t)
-        return self.canvas.crop(out).float()
+        out = self.node(plan.a) if plan.b is None else self._vfi(plan.a, plan.b, plan.t)
+        return self.crop(out)
+
+    def synth_from(self, k: int, neighbour: int, time: Tensor, near_side_ratio: float) -> tuple[Tensor, Tensor]:
+        """Source frame k moved towards the frame beside it by a per-pixel ``time`` (on k's flow
+        grid, :class:`TimeMap`): the picture on the canvas and that time on the output grid."""
+        if neighbour > k:
+            state = self._pair(Node(0, k), Node(0, neighbour))
+        else:
+            state = self._backend.swap(self._pair(Node(0, neighbour), Node(0, k)))
+        flow = self.flow_from(k, neighbour)
+        with torch.inference_mode():
+            t_out = output_grid_time(time, flow)
+        return self._backend.synth(state, TimeMap(time, t_out, near_side_ratio)), t_out
+
+    def crop(self, canvas: Tensor) -> Tensor:
+        """A canvas-sized picture cropped to the clip, float32."""
+        return self._canvas.crop(canvas).float()

@@ -1,55 +1,32 @@
-"""Every mode, by name, once. Each mode lives in its own folder: ``plan.py`` (pure plan
-arithmetic in Fractions, no torch or VapourSynth) beside ``mode.py`` (its engine half).
+"""Every mode, by name, once. Each mode is one folder: its spec in ``__init__.py`` (name,
+summary, options), ``plan.py`` (pure plan arithmetic in Fractions, no torch or VapourSynth) and
+``mode.py`` (its half of the per-output work, through :class:`vsafi.engine.render.Job`).
 
-The filter's checks and messages, the CLI's choices and the README's mode table read
-:data:`MODES`. Importing this package imports no mode: a mode's module (and torch) loads when
-the mode is made.
+Adding a mode is its folder and its line in :data:`PACKAGES`. The filter's signature, checks and
+messages, the command line's flags and the README's mode table read :data:`MODES`. Importing
+this package imports no mode: a mode's ``mode.py`` (and torch) loads when the mode is made.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..names import entry
+from .spec import ModeSpec, Option
 
 if TYPE_CHECKING:
     from .base import Mode
 
-__all__ = ["ModeSpec", "MODES", "DEFAULT_MODE", "mode_spec", "make_mode"]
+__all__ = ["ModeSpec", "Option", "MODES", "DEFAULT_MODE", "mode_spec", "mode_options", "check_mode_options",
+           "make_mode"]
 
-
-@dataclass(frozen=True)
-class ModeSpec:
-    """A mode's entry: its class (``"module:Class"``, the module relative to ``vsafi.modes`` when
-    it starts with a dot) and the keyword options of ``interpolate`` it takes beyond the common
-    ones."""
-
-    name: str
-    summary: str
-    loader: str
-    options: tuple[str, ...] = ()
-
-    def load(self) -> "type[Mode]":
-        module, name = self.loader.split(":")
-        return getattr(importlib.import_module(module, __package__), name)
-
+#: The modes' packages, relative to this one, in the order the docs and the command line list them.
+PACKAGES = (".plain", ".forward", ".drba", ".drop")
 
 MODES: dict[str, ModeSpec] = {
-    spec.name: spec
-    for spec in (
-        ModeSpec("plain", "ordinary interpolation, holds stay holds (like vs-rife)", ".plain.mode:PlainMode"),
-        ModeSpec("forward", "forward deduplication: each frame is replaced by motion-compensated midpoints of its "
-                            "neighbours (N passes, N measured per 24-frame block from the cadence), so held drawings "
-                            "become even motion", ".forward.mode:ForwardMode", ("n_forward",)),
-        ModeSpec("drba", "distance-ratio adjuster: per-pixel timesteps smooth linear motion while the drawing's "
-                         "rhythm is kept", ".drba.mode:DrbaMode"),
-        ModeSpec("drop", "keyframes only: a frame almost equal to the one before is dropped and the kept frames "
-                         "are interpolated at their own times (the conventional method; fails on mixed cadences "
-                         "and pans)", ".drop.mode:DropMode", ("drop_threshold",)),
-    )
+    spec.name: spec for spec in (importlib.import_module(p, __name__).SPEC for p in PACKAGES)
 }
 
 DEFAULT_MODE = "forward"
@@ -60,16 +37,32 @@ def mode_spec(name: object) -> ModeSpec:
     return entry(MODES, "mode", name)
 
 
-def make_mode(name: str, ratio: Fraction, n: int, phase: str, **options: Any) -> "Mode":
-    """Mode ``name`` for a clip of ``n`` frames at ``ratio`` × its rate. ``options`` that are
-    None are left at the mode's default; any other option the mode does not take is an error."""
+def mode_options() -> dict[str, Option]:
+    """Every mode's options by name (a name two modes share must mean the same there)."""
+    return {o.name: o for spec in MODES.values() for o in spec.options}
+
+
+def check_mode_options(name: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The options of mode ``name`` that were given (not None), checked; ValueError naming the
+    mode an option belongs to, or what a value may be."""
     spec = mode_spec(name)
     given = {k: v for k, v in options.items() if v is not None}
-    foreign = sorted(set(given) - set(spec.options))
+    known = mode_options()
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise ValueError(f"unknown option {', '.join(unknown)}; the modes' options are {', '.join(known) or 'none'}")
+    foreign = sorted(k for k in given if spec.option(k) is None)
     if foreign:
-        takers = {k: [m.name for m in MODES.values() if k in m.options] for k in foreign}
-        which = "; ".join(f"{k} applies to mode={'/'.join(v) or 'none'}" for k, v in takers.items())
-        raise ValueError(f"{which}, not mode={name!r}")
-    mode = spec.load()(ratio, n, phase, **given)
+        takers = {k: [m.name for m in MODES.values() if m.option(k) is not None] for k in foreign}
+        raise ValueError("; ".join(f"{k} applies to mode={'/'.join(v)}" for k, v in takers.items())
+                         + f", not mode={name!r}")
+    return {k: spec.option(k).check(v) for k, v in given.items()}
+
+
+def make_mode(name: str, ratio: Fraction, n: int, phase: str, **options: Any) -> "Mode":
+    """Mode ``name`` for a clip of ``n`` frames at ``ratio`` × its rate. ``options`` that are
+    None are left at the mode's default; others are checked by :func:`check_mode_options`."""
+    spec = mode_spec(name)
+    mode = spec.load()(ratio, n, phase, **check_mode_options(name, options))
     mode.name = spec.name
     return mode

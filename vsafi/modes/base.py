@@ -1,30 +1,41 @@
 """What every mode answers for output j: the source frames it needs, its plan and its picture.
 
 A mode's plan arithmetic (``plan.py`` beside it) decides *what* an output shows, as plain data;
-the mode binds that to the engine: it widens the window so scene-change props can be set, and
-renders plans the engine's plain interpolation cannot (DRBA's per-pixel time).
+the mode binds that to the engine through :class:`Job`: it widens the window so scene-change
+props can be set, measures what its plans need, and renders plans the engine's plain
+interpolation cannot (DRBA's per-pixel time). It also tells the graph what it keeps in the cache.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
+from ..engine.keys import CacheKey
 from ..engine.render import Job
 from ..timing.scenes import CutTest
 from ..timing.timemap import clamped_source_time, floor_frac
 from .gray import analysis_image
 
-__all__ = ["Mode", "analysis"]
+__all__ = ["Mode", "AnalysisImage", "analysis"]
+
+
+@dataclass(frozen=True)
+class AnalysisImage(CacheKey):
+    """The small gray image of source frame ``index`` that modes measuring between frames compare."""
+
+    kind: ClassVar[str] = "ana"
+    index: int
 
 
 def analysis(job: Job, i: int) -> np.ndarray:
-    """Small gray image of source frame i (:func:`analysis_image`), cached as ('ana', i): what
-    the modes that measure between frames (cadence, duplicates) compare."""
-    return job.cache.get(("ana", i), lambda: analysis_image(job.frames.gray(i)))
+    """Small gray image of source frame i (:func:`analysis_image`): what the modes that measure
+    between frames (cadence, duplicates) compare."""
+    return job.remember(AnalysisImage(i), lambda: analysis_image(job.gray(i)))
 
 
 class Mode:
@@ -36,6 +47,14 @@ class Mode:
 
     #: The registry's name of this mode, set by :func:`vsafi.modes.make_mode`.
     name = ""
+    #: The kinds of value the mode itself keeps in the cache, each at most ``per_source`` per
+    #: source frame.
+    cache_keys: tuple[type[CacheKey], ...] = ()
+    #: Pyramid levels above the source frames the mode's plans read (forward's N).
+    levels = 0
+    #: Source frames whose outputs the graph probes for the widest request window; a mode whose
+    #: windows grow where it has not measured yet probes as far as that reaches.
+    span_probe = 8
 
     def __init__(self, ratio: Fraction, n: int, phase: str) -> None:
         self.ratio = ratio

@@ -5,3 +5,10 @@ motion is smoothed while held drawings stay held (docs/drba.md).
 ``plan.py`` is the triplet addressing, ``ratio.py`` the per-pixel maps, ``mode.py`` the engine
 half.
 """
+
+from __future__ import annotations
+
+from ..spec import ModeSpec
+
+SPEC = ModeSpec("drba", "distance-ratio adjuster: per-pixel timesteps smooth linear motion while the drawing's rhythm "
+                        "is kept", ".mode:DrbaMode", __name__)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
+from typing import ClassVar
 
 import numpy as np
 
+from ...engine.keys import CacheKey
 from ...engine.render import Job
 from ...timing.plan import Interp
 from ...timing.scenes import CutTest
-from ..base import Mode, analysis
+from ..base import AnalysisImage, Mode, analysis
 from .plan import drop_plan, drop_window
 
-__all__ = ["DropMode", "DEFAULT_DROP_THRESHOLD"]
+__all__ = ["DropMode", "Duplicate", "DEFAULT_DROP_THRESHOLD"]
 
 #: Mean absolute luma difference (of 1.0, on the small gray analysis image) below which F[i]
 #: counts as a duplicate of F[i−1]. Measured by benchmarks/drop_threshold.py on the quality
@@ -23,9 +26,19 @@ __all__ = ["DropMode", "DEFAULT_DROP_THRESHOLD"]
 DEFAULT_DROP_THRESHOLD = 0.0023
 
 
+@dataclass(frozen=True)
+class Duplicate(CacheKey):
+    """Whether source frame ``index`` is a duplicate of the one before."""
+
+    kind: ClassVar[str] = "dup"
+    index: int
+
+
 class DropMode(Mode):
     """Keyframes only: duplicates (``drop_threshold``) dropped within each scene, the kept frames
     interpolated at their own times."""
+
+    cache_keys = (AnalysisImage, Duplicate)
 
     def __init__(self, ratio: Fraction, n: int, phase: str, drop_threshold: float | None = None) -> None:
         super().__init__(ratio, n, phase)
@@ -35,9 +48,9 @@ class DropMode(Mode):
         return drop_window(j, self.ratio, self.n, self.phase)
 
     def is_dup(self, i: int, job: Job) -> bool:
-        """F[i] is a duplicate of F[i−1] (cached as ('dup', i))."""
-        return job.cache.get(("dup", i),
-                             lambda: float(np.abs(analysis(job, i) - analysis(job, i - 1)).mean()) < self.threshold)
+        """F[i] is a duplicate of F[i−1]."""
+        return job.remember(Duplicate(i),
+                            lambda: float(np.abs(analysis(job, i) - analysis(job, i - 1)).mean()) < self.threshold)
 
     def plan(self, j: int, is_cut: CutTest, job: Job) -> Interp:
         return drop_plan(j, self.ratio, self.n, is_cut, lambda i: self.is_dup(i, job), self.phase)

@@ -8,7 +8,7 @@ from ...engine.cache import OnceCache
 from ...engine.render import Job
 from ...timing.plan import Interp
 from ...timing.scenes import CutTest
-from ..base import Mode, analysis
+from ..base import AnalysisImage, Mode, analysis
 from .blocks import BLOCK, MAX_AUTO_N, block_passes, measure_range
 from .plan import forward_plan, forward_window
 
@@ -30,10 +30,15 @@ class ForwardMode(Mode):
     at most two blocks), so such a block is still there at render time.
     """
 
+    cache_keys = (AnalysisImage,)
+    #: Outputs over three blocks: a window that straddles an unmeasured block boundary reads both.
+    span_probe = 3 * BLOCK
+
     def __init__(self, ratio: Fraction, n: int, phase: str, n_forward: int | None = None) -> None:
         super().__init__(ratio, n, phase)
         self.fixed = n_forward
         self.reach = MAX_AUTO_N if n_forward is None else n_forward
+        self.levels = self.reach
         self.cadence_cache = OnceCache(1 << 60, max_entries=CADENCE_BLOCKS)
 
     def core_window(self, j: int) -> range:
@@ -45,7 +50,7 @@ class ForwardMode(Mode):
             return w
         lo, hi = w.start, w.stop
         for block in {i // BLOCK for i in self.core_window(j)}:
-            if ("block", block) not in self.cadence_cache:
+            if block not in self.cadence_cache:
                 r = measure_range(block, self.n)
                 lo, hi = min(lo, r.start), max(hi, r.stop)
         return range(lo, hi)
@@ -55,8 +60,7 @@ class ForwardMode(Mode):
         if self.fixed is not None:
             return self.fixed
         block = k // BLOCK
-        passes = self.cadence_cache.get(
-            ("block", block), lambda: block_passes(block, self.n, is_cut, lambda i: analysis(job, i)))
+        passes = self.cadence_cache.get(block, lambda: block_passes(block, self.n, is_cut, lambda i: analysis(job, i)))
         return passes[k]
 
     def plan(self, j: int, is_cut: CutTest, job: Job) -> Interp:

@@ -1,0 +1,95 @@
+"""The keys of the per-clip cache, one type per kind of value, each defined once.
+
+A key holds only source indices (and pyramid nodes), so a value depends on its key alone, never
+on which output or thread asked first: seeking gives the same pictures as playback. Each kind
+says how many values one source frame can hold, which sizes the cache's entry bound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Iterable
+
+from ..timing.plan import Node
+
+__all__ = ["CacheKey", "SourceCanvas", "CutThumbnails", "PairChange", "CutVerdict", "PairFlows", "PairState",
+           "PyramidNode", "ENGINE_KEYS", "entries_per_source"]
+
+
+@dataclass(frozen=True)
+class CacheKey:
+    """Base of every key. ``kind`` names it in the cache's statistics; ``per_source`` is how many
+    values of the kind one source frame holds at most (per pyramid level for the level-wise
+    kinds)."""
+
+    kind: ClassVar[str] = "value"
+    per_source: ClassVar[int] = 1
+
+
+@dataclass(frozen=True)
+class SourceCanvas(CacheKey):
+    """Source frame ``index`` as RGB on the model canvas, in the compute dtype."""
+
+    kind: ClassVar[str] = "src"
+    index: int
+
+
+@dataclass(frozen=True)
+class CutThumbnails(CacheKey):
+    """The cut test's thumbnails of source frame ``index``."""
+
+    kind: ClassVar[str] = "thumb"
+    index: int
+
+
+@dataclass(frozen=True)
+class PairChange(CacheKey):
+    """The cut measures of the change from source frame ``index`` to the next."""
+
+    kind: ClassVar[str] = "diff"
+    index: int
+
+
+@dataclass(frozen=True)
+class CutVerdict(CacheKey):
+    """Whether a scene cut falls between source frame ``index`` and the next."""
+
+    kind: ClassVar[str] = "cut"
+    index: int
+
+
+@dataclass(frozen=True)
+class PairFlows(CacheKey):
+    """The endpoint flows between source frame ``index`` and the next, both ways."""
+
+    kind: ClassVar[str] = "flows"
+    index: int
+
+
+@dataclass(frozen=True)
+class PairState(CacheKey):
+    """The backend's time-independent work for pyramid nodes ``a`` and ``b``."""
+
+    kind: ClassVar[str] = "pair"
+    a: Node
+    b: Node
+
+
+@dataclass(frozen=True)
+class PyramidNode(CacheKey):
+    """A forward pyramid node above the source frames (level ≥ 1)."""
+
+    kind: ClassVar[str] = "node"
+    node: Node
+
+
+#: The kinds the engine keeps one of per source frame, whatever the mode.
+ENGINE_KEYS: tuple[type[CacheKey], ...] = (SourceCanvas, CutThumbnails, PairChange, CutVerdict, PairFlows)
+
+
+def entries_per_source(levels: int, mode_keys: Iterable[type[CacheKey]]) -> int:
+    """Values one source frame can hold in the cache: the engine's kinds, a pair state per level
+    from the sources up (``levels`` pyramid levels above them), a node per level, and the mode's
+    own kinds."""
+    return (sum(k.per_source for k in ENGINE_KEYS) + (levels + 1) * PairState.per_source
+            + levels * PyramidNode.per_source + sum(k.per_source for k in mode_keys))
