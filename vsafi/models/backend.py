@@ -116,6 +116,10 @@ class Backend(Protocol):
     def batch(self, size: int) -> None:
         """Run concurrent requests for the same network and canvas as passes of ``size``."""
 
+    def compiled_networks(self) -> list[CompiledNetwork]:
+        """The compiled stand-ins :meth:`compile` put in place, each once (none before, or for
+        a model with no network to compile): what a prebuild checks for failures."""
+
 
 class ModuleBackend:
     """What every backend shares: the module, its device and dtype, and a lock.

@@ -1,6 +1,4 @@
-"""A toy model behind the Backend protocol, registered only by tests: a crossfade of the two
-frames with no motion at all. It shows what adding a model takes (this module and one registry
-entry) and makes the engine's time plumbing checkable against plain arithmetic."""
+"""The crossfade behind the Backend protocol: ``synth`` blends the two frames by the time."""
 
 from __future__ import annotations
 
@@ -48,6 +46,9 @@ class Crossfade:
 
     def batch(self, size: int) -> None:
         """A crossfade has no network passes to batch."""
+
+    def compiled_networks(self) -> list:
+        return []
 
     def synth(self, state: Pair, t: float | TimeMap) -> Tensor:
         self.calls += 1
