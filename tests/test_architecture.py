@@ -10,7 +10,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "vsafi"
 #: The VapourSynth-facing layer: the only modules that may import vapoursynth.
-VAPOURSYNTH_FACING = {"vsafi.filter", "vsafi.arguments", "vsafi.graph", "vsafi.props", "vsafi.frames",
+VAPOURSYNTH_FACING = {"vsafi.filter", "vsafi.arguments", "vsafi.graph", "vsafi.frames",
                       "vsafi.analysis", "vsafi.cli", "vsafi.demo", "vsafi.synthetic.scenes", "vsafi.encode",
                       "vsafi.prebuild"}
 #: Plan arithmetic and measurement that must not need torch or VapourSynth.

@@ -1,6 +1,9 @@
 """The VapourSynth graph of ``interpolate``: one ``FrameEval`` over a blank clip of the output
 length; output n asks the mode for its source window and returns ``ModifyFrame`` over one-frame
-clips of exactly that window, whose callback decides the cuts, plans and renders.
+clips of exactly that window, whose callback decides the cuts, plans, renders and writes the
+output's props: ``_SceneChangePrev/Next`` on the outputs either side of a cut, as upstream
+filters expect; ``vsafi_time`` (source frames), ``vsafi_mode`` and ``vsafi_plan`` for what the
+frame shows.
 
 Nothing is precomputed per frame, so mpv's ``video_in`` (fps 0, ~134 M frames) costs nothing up
 front.
@@ -8,37 +11,45 @@ front.
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 from functools import partial
-from typing import Callable
+from typing import Any, MutableMapping
 
 import vapoursynth as vs
 
 from .arguments import Settings, error
 from .engine.cache import OnceCache
-from .engine.cut_flags import CutFlags
-from .engine.keys import entries_per_source
-from .engine.render import Renderer
+from .engine.render import CutFlags, Renderer
 from .frames import FrameWindow, tensor_to_frame
 from .models.backend import Backend
 from .modes.base import Mode
-from .props import scene_change_marks, write_props
-from .timing.timemap import output_length
+from .timing.timemap import output_length, source_time
 
-__all__ = ["build_graph"]
+__all__ = ["build_graph", "write_props"]
 
 core = vs.core
 
 #: Source frames that outputs rendering at once on other threads may add beyond one window
 #: (16 threads at 2.5x span about 7 source frames; a random seek adds one more window).
 _SOURCES_IN_FLIGHT = 32
+_SCENE_KEYS = ("_SceneChangePrev", "_SceneChangeNext")
 
 
-def _widest_window(request: Callable[[int], range], n_out: int, ratio: Fraction, probe: int) -> int:
-    """Source frames in the widest request of the outputs over the first ``probe`` source
-    frames, before the mode has measured anything (its windows are then the widest there are)."""
-    return max(len(request(j)) for j in range(min(n_out, math.ceil(probe * ratio))))
+def write_props(props: MutableMapping[str, Any], j: int, fps_out: Fraction, ratio: Fraction, phase: str,
+                mode_name: str, plan: object, marks: tuple[bool, bool], extra: dict[str, Any]) -> None:
+    """Output j's props over those copied from the source frame it shows."""
+    for key, marked in zip(_SCENE_KEYS, marks):
+        if key in props:
+            del props[key]
+        if marked:
+            props[key] = 1
+    props["_DurationNum"] = fps_out.denominator
+    props["_DurationDen"] = fps_out.numerator
+    props["_AbsoluteTime"] = float(Fraction(j) / fps_out)
+    props["vsafi_time"] = float(source_time(j, ratio, phase))
+    props["vsafi_mode"] = mode_name
+    props["vsafi_plan"] = str(plan)
+    props.update(extra)
 
 
 def _out_of_memory_hint(exc: Exception) -> str:
@@ -51,14 +62,9 @@ def build_graph(clip: vs.VideoNode, s: Settings, mode: Mode, backend: Backend) -
     n_out = output_length(n_src, ratio)
     cuts = CutFlags(n_src, s.scenes, s.scene_ratio)
 
-    def request(j: int) -> range:
-        """Source frames output j needs: the mode's window and what its cut decisions read."""
-        w = mode.window(j)
-        return range(max(0, w.start - cuts.reach), min(n_src, w.stop + cuts.reach))
-
-    held_sources = _widest_window(request, n_out, ratio, mode.span_probe) + _SOURCES_IN_FLIGHT
-    per_source = entries_per_source(mode.levels, mode.cache_keys)
-    renderer = Renderer(backend, s.fmt.height, s.fmt.width, OnceCache(s.cache_bytes, per_source * held_sources))
+    held_sources = mode.widest_request(n_out, cuts.reach) + _SOURCES_IN_FLIGHT
+    entries = mode.entries_per_source() * held_sources
+    renderer = Renderer(backend, s.fmt.height, s.fmt.width, OnceCache(s.cache_bytes, entries))
     blank = core.std.BlankClip(clip, length=n_out, fpsnum=s.fps_out.numerator, fpsden=s.fps_out.denominator,
                                keep=True)
 
@@ -73,7 +79,7 @@ def build_graph(clip: vs.VideoNode, s: Settings, mode: Mode, backend: Backend) -
             else:
                 out = tensor_to_frame(mode.render(plan, job), frames[mode.shown_frame(n)], s.fmt)
             write_props(out.props, n, s.fps_out, ratio, s.phase, mode.name, plan,
-                        scene_change_marks(mode, n, n_out, is_cut), mode.frame_props(n, is_cut, job))
+                        mode.scene_marks(n, n_out, is_cut), mode.frame_props(n, is_cut, job))
         except vs.Error:
             raise
         except Exception as exc:
@@ -88,7 +94,7 @@ def build_graph(clip: vs.VideoNode, s: Settings, mode: Mode, backend: Backend) -
     sources = OnceCache(1 << 62, held_sources)
 
     def plan_for(n: int) -> vs.VideoNode:
-        window = request(n)
+        window = mode.request(n, cuts.reach)
         nodes = [sources.get(i, partial(clip.__getitem__, i)) for i in window]
         return core.std.ModifyFrame(blank, nodes, partial(render, window=window))
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from .models.registry import MODELS, model_spec
 from .user_cache import user_cache_dir
 
-__all__ = ["manifest", "find_weights_dir", "weight_path", "install", "verify"]
+__all__ = ["manifest", "find_weights_dir", "checked_weights_dir", "weight_path", "install", "verify"]
 
 INSTALL_HINT = "python -m vsafi.weights install"
 
@@ -86,16 +86,30 @@ _verified: set[Path] = set()
 def weight_path(name: str, model: str, weights: str | os.PathLike | None = None) -> Path:
     """Path of weight file ``name`` for ``model``, checked against the manifest once per process."""
     path = find_weights_dir(model, weights) / name
-    if path not in _verified:
-        expected = manifest()["files"][name]
-        actual = _sha256(path)
-        if actual != expected:
-            raise ValueError(
-                f"vsafi: weight file {path} is corrupt (sha256 {actual[:12]}…, expected "
-                f"{expected[:12]}…); delete it and run `{INSTALL_HINT}`"
-            )
-        _verified.add(path)
+    _check(path)
     return path
+
+
+def checked_weights_dir(model: str, weights: str | os.PathLike | None = None) -> Path:
+    """:func:`find_weights_dir`, with every file of ``model`` there checked against the manifest
+    (once per process)."""
+    folder = find_weights_dir(model, weights)
+    for name in model_spec(model).files:
+        _check(folder / name)
+    return folder
+
+
+def _check(path: Path) -> None:
+    if path in _verified:
+        return
+    expected = manifest()["files"][path.name]
+    actual = _sha256(path)
+    if actual != expected:
+        raise ValueError(
+            f"vsafi: weight file {path} is corrupt (sha256 {actual[:12]}…, expected "
+            f"{expected[:12]}…); delete it and run `{INSTALL_HINT}`"
+        )
+    _verified.add(path)
 
 
 def verify(folder: Path) -> dict[str, str]:

@@ -49,13 +49,11 @@ def get_backend(model: str, weights=None, device: str | torch.device | None = No
     dtype = resolve_dtype(precision, dev)
     if dev.type == "cpu":
         thread_count_independent_cpu()
-    folder = _weights.find_weights_dir(model, weights)
+    folder = _weights.checked_weights_dir(model, weights)
     key = (model, str(folder.resolve()), str(dev), dtype, scale, compile, conv_layout(dev), batch)
     with _loaded_lock:
         backend = _loaded.get(key)
         if backend is None:
-            for name in spec.files:
-                _weights.weight_path(name, model, weights)
             backend = spec.load(folder, dev, dtype, scale)
             if compile != "off":
                 backend.compile(compile)

@@ -8,12 +8,12 @@ says how many values one source frame can hold, which sizes the cache's entry bo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Iterable
+from typing import ClassVar
 
 from ..timing.plan import Node
 
 __all__ = ["CacheKey", "SourceCanvas", "CutThumbnails", "PairChange", "CutVerdict", "PairFlows", "PairState",
-           "PyramidNode", "ENGINE_KEYS", "entries_per_source"]
+           "PyramidNode", "ENGINE_KEYS"]
 
 
 @dataclass(frozen=True)
@@ -85,11 +85,3 @@ class PyramidNode(CacheKey):
 
 #: The kinds the engine keeps one of per source frame, whatever the mode.
 ENGINE_KEYS: tuple[type[CacheKey], ...] = (SourceCanvas, CutThumbnails, PairChange, CutVerdict, PairFlows)
-
-
-def entries_per_source(levels: int, mode_keys: Iterable[type[CacheKey]]) -> int:
-    """Values one source frame can hold in the cache: the engine's kinds, a pair state per level
-    from the sources up (``levels`` pyramid levels above them), a node per level, and the mode's
-    own kinds."""
-    return (sum(k.per_source for k in ENGINE_KEYS) + (levels + 1) * PairState.per_source
-            + levels * PyramidNode.per_source + sum(k.per_source for k in mode_keys))

@@ -1,5 +1,5 @@
-"""The engine as one output sees it: its source frames, the model and the cache, behind the few
-questions a mode asks (:class:`Job`).
+"""The engine as one output sees it: its source frames, the model, the cache and the cut
+verdicts, behind the few questions a mode asks (:class:`Job`).
 
 Every intermediate is cached under a typed key of source indices (:mod:`.keys`), so a value
 depends only on its key, never on which output asked first: seeking gives the same pictures as
@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import threading
 from fractions import Fraction
-from typing import Any, Callable, Mapping, Protocol, TypeVar
+from typing import Any, Callable, Mapping, Protocol, Sequence, TypeVar
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from ..cuts import CutThumbs, cut_thumbs
+from ..cuts import CUT_REACH, CutDetector, CutThumbs, change_reader, cut_test, cut_thumbs
 from ..models.backend import Backend, TimeMap
 from ..models.ops.grids import output_grid_time
 from ..timing.plan import Interp, Node
+from ..timing.scenes import CutTest
 from .cache import OnceCache
 from .canvas import Canvas
-from .keys import CacheKey, CutThumbnails, PairFlows, PairState, PyramidNode, SourceCanvas
+from .keys import CacheKey, CutThumbnails, CutVerdict, PairChange, PairFlows, PairState, PyramidNode, SourceCanvas
 
-__all__ = ["SourceFrames", "Renderer", "Job", "MAP_SLOTS"]
+__all__ = ["SourceFrames", "CutFlags", "Renderer", "Job", "MAP_SLOTS"]
 
 _V = TypeVar("_V")
 
@@ -52,6 +53,37 @@ class SourceFrames(Protocol):
 
     def props(self, i: int) -> Mapping[str, Any]:
         """Frame i's props (upstream scene-change marks)."""
+
+
+class CutFlags:
+    """The cut test of one filter: ``scenes`` alone when given, else upstream props, then the
+    contrast test with ``ratio`` (None: detection off). Sources and their order: docs/cuts.md."""
+
+    def __init__(self, num_frames: int, scenes: Sequence[int] | None, ratio: float | None) -> None:
+        self.num_frames = num_frames
+        self.scenes = scenes
+        self.ratio = ratio
+
+    @property
+    def detects(self) -> bool:
+        """Whether the contrast test runs (no explicit scenes, detection on)."""
+        return self.scenes is None and self.ratio is not None
+
+    @property
+    def reach(self) -> int:
+        """Source frames a decision reads beyond its pair, on each side."""
+        return CUT_REACH if self.detects else 0
+
+    def test(self, job: "Job") -> CutTest:
+        """is_cut(i) for pairs whose frames ``job`` holds, with :attr:`reach` frames around them:
+        the decision reads that output's frames (thumbnails and props); the verdicts and the
+        changes they compare are shared through the cache."""
+        detector = None
+        if self.detects:
+            change = change_reader(job.thumbs, lambda a, make: job.remember(PairChange(a), make))
+            detector = CutDetector(change, self.num_frames, self.ratio)
+        decide = cut_test(self.scenes, job.props, detector)
+        return lambda i: job.remember(CutVerdict(i), lambda: decide(i))
 
 
 class Renderer:

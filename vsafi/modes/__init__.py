@@ -42,27 +42,31 @@ def mode_options() -> dict[str, Option]:
     return {o.name: o for spec in MODES.values() for o in spec.options}
 
 
-def check_mode_options(name: str, options: Mapping[str, Any]) -> dict[str, Any]:
+def check_mode_options(name: object, options: Mapping[str, Any]) -> dict[str, Any]:
     """The options of mode ``name`` that were given (not None), checked; ValueError naming the
     mode an option belongs to, or what a value may be."""
-    spec = mode_spec(name)
+    return _checked(mode_spec(name), options)
+
+
+def _checked(spec: ModeSpec, options: Mapping[str, Any]) -> dict[str, Any]:
     given = {k: v for k, v in options.items() if v is not None}
     known = mode_options()
     unknown = sorted(set(given) - set(known))
     if unknown:
         raise ValueError(f"unknown option {', '.join(unknown)}; the modes' options are {', '.join(known) or 'none'}")
-    foreign = sorted(k for k in given if spec.option(k) is None)
+    own = {o.name: o for o in spec.options}
+    foreign = sorted(set(given) - set(own))
     if foreign:
-        takers = {k: [m.name for m in MODES.values() if m.option(k) is not None] for k in foreign}
+        takers = {k: [m.name for m in MODES.values() if any(o.name == k for o in m.options)] for k in foreign}
         raise ValueError("; ".join(f"{k} applies to mode={'/'.join(v)}" for k, v in takers.items())
-                         + f", not mode={name!r}")
-    return {k: spec.option(k).check(v) for k, v in given.items()}
+                         + f", not mode={spec.name!r}")
+    return {k: own[k].check(v) for k, v in given.items()}
 
 
 def make_mode(name: str, ratio: Fraction, n: int, phase: str, **options: Any) -> "Mode":
     """Mode ``name`` for a clip of ``n`` frames at ``ratio`` × its rate. ``options`` that are
     None are left at the mode's default; others are checked by :func:`check_mode_options`."""
     spec = mode_spec(name)
-    mode = spec.load()(ratio, n, phase, **check_mode_options(name, options))
+    mode = spec.load()(ratio, n, phase, **_checked(spec, options))
     mode.name = spec.name
     return mode

@@ -8,6 +8,7 @@ interpolation cannot (DRBA's per-pixel time). It also tells the graph what it ke
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar
@@ -15,7 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from ..engine.keys import CacheKey
+from ..engine.keys import ENGINE_KEYS, CacheKey, PairState, PyramidNode
 from ..engine.render import Job
 from ..timing.scenes import CutTest
 from ..timing.timemap import clamped_source_time, floor_frac
@@ -75,6 +76,33 @@ class Mode:
         lo = min(w.start, self.shown_frame(max(j - 1, 0)))
         hi = max(w.stop - 1, min(self.shown_frame(j) + 1, self.n - 1))
         return range(lo, hi + 1)
+
+    def scene_marks(self, j: int, n_out: int, is_cut: CutTest) -> tuple[bool, bool]:
+        """(prev, next): a cut lies between the frames shown by outputs j − 1 and j, or j and
+        j + 1 (the ``_SceneChangePrev/Next`` props)."""
+        k = self.shown_frame(j)
+        prev = j > 0 and any(is_cut(i) for i in range(self.shown_frame(j - 1), k))
+        nxt = j + 1 < n_out and any(is_cut(i) for i in range(k, self.shown_frame(j + 1)))
+        return prev, nxt
+
+    def entries_per_source(self) -> int:
+        """Values one source frame can hold in the cache for this mode: the engine's kinds, a pair
+        state per level from the sources up, a pyramid node per level above them, and the mode's
+        own :attr:`cache_keys`."""
+        return (sum(k.per_source for k in ENGINE_KEYS) + (self.levels + 1) * PairState.per_source
+                + self.levels * PyramidNode.per_source + sum(k.per_source for k in self.cache_keys))
+
+    def request(self, j: int, reach: int) -> range:
+        """Source frames output j fetches: its :meth:`window` and ``reach`` more on each side
+        (what the cut decisions inside the window read)."""
+        w = self.window(j)
+        return range(max(0, w.start - reach), min(self.n, w.stop + reach))
+
+    def widest_request(self, n_out: int, reach: int) -> int:
+        """Source frames in the widest :meth:`request` of the outputs over the first
+        :attr:`span_probe` source frames, taken before the mode has measured anything, when its
+        windows are the widest there are: what sizes the caches."""
+        return max(len(self.request(j, reach)) for j in range(min(n_out, math.ceil(self.span_probe * self.ratio))))
 
     def plan(self, j: int, is_cut: CutTest, job: Job) -> Any:
         """Output j's plan (plain data: ``sources``, ``copies``, ``str``)."""

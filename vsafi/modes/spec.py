@@ -49,9 +49,6 @@ class ModeSpec:
     package: str
     options: tuple[Option, ...] = ()
 
-    def option(self, name: str) -> Option | None:
-        return next((o for o in self.options if o.name == name), None)
-
     def load(self) -> "type[Mode]":
         module, name = self.loader.split(":")
         return getattr(importlib.import_module(module, self.package), name)
