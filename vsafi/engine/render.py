@@ -32,13 +32,9 @@ _V = TypeVar("_V")
 
 _HALF = Fraction(1, 2)
 
-#: Per-frame map computations (DRBA's ratio maps) one filter runs at once. A ratio map's
-#: temporaries are many frames' worth: on a 1920x1088 grid 0.44 GiB for one, 1.2 GiB for three
-#: at once and 2.3 GiB for six (peak RSS over the inputs, CPU: benchmarks/map_memory.py).
-#: VapourSynth's threads each started one for their own centre frame (three at once from 8
-#: threads on a fast model), and RIFE drba peaked at 4.5 GiB on an H200 where plain needed 0.8.
-#: One slot cost no throughput against a model paced like a GPU (benchmarks/model_pacing.py;
-#: benchmarks/RESULTS.md, "DRBA's peak memory").
+#: Per-frame map computations (DRBA's ratio maps) one filter runs at once: a map's temporaries
+#: are many frames' worth (0.44 GiB for one at 1920x1088), and one slot costs no throughput
+#: against a model paced like a GPU (docs/drba.md §10, benchmarks/map_memory.py).
 MAP_SLOTS = 1
 
 

@@ -46,12 +46,10 @@ def conv_layout(device: torch.device) -> torch.memory_format:
     """Memory layout of the networks' weights: channels_last on CUDA, NCHW on the CPU;
     ``$VSAFI_CHANNELS_LAST`` = 1 or 0 chooses either anywhere (to measure one against the other).
 
-    cuDNN runs fp16 convolutions on tensor cores in NHWC, and picks it when the weights are:
-    RIFE 4.6's pass at 1088x1920 on an H200 took 4.9 ms against 5.3–5.8 ms in NCHW
-    (benchmarks/RESULTS.md). Inputs stay NCHW; the layout changes rounding only (on the CPU, forced: 121–135
-    dB against NCHW on the demo clip). The CPU keeps NCHW: its convolutions are ATen's, chosen
-    so that frames do not depend on the thread count (:mod:`vsafi.engine.device`), not measured
-    in NHWC.
+    cuDNN runs fp16 convolutions on tensor cores in NHWC, and picks it when the weights are
+    (docs/compile.md §6). Inputs stay NCHW; the layout changes rounding only. The CPU keeps
+    NCHW, whose ATen convolutions give frames that do not depend on the thread count
+    (:mod:`vsafi.engine.device`).
     """
     chosen = os.environ.get("VSAFI_CHANNELS_LAST")
     if chosen not in (None, "", "0", "1"):
