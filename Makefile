@@ -8,7 +8,7 @@ PREVIEW := $(VENV)/.vsafi-preview
 WEIGHTS := weights/.verified
 LOCK    := requirements.lock
 
-.PHONY: setup demo test test-quick weights bench preview lock clean
+.PHONY: setup demo test test-slow weights bench bench-gpu preview lock clean
 
 setup: $(STAMP) $(WEIGHTS)
 
@@ -26,14 +26,20 @@ weights: $(WEIGHTS)
 demo: setup
 	$(VPY) -m vsafi.demo --out demo
 
+# `make test`: every test but the long ones marked slow (1080p memory runs, compiling models,
+# Ray jobs, seeking with every intermediate evicted); `make test-slow` runs those. CI runs both.
 test: setup
-	$(VPY) -m pytest -q
-
-test-quick: setup
 	$(VPY) -m pytest -q -m "not slow"
+
+test-slow: setup
+	$(VPY) -m pytest -q -m slow
 
 bench: setup
 	$(VPY) benchmarks/speed.py
+
+# The GPU benchmark on this machine's CUDA GPU; results in bench-gpu/ (scripts/bench_gpu.sh).
+bench-gpu: setup
+	PY=$(VPY) sh scripts/bench_gpu.sh
 
 $(PREVIEW): $(STAMP)
 	scripts/install.sh test,cluster,preview $(VENV)

@@ -3,7 +3,7 @@ from setuptools import find_packages, setup
 setup(
     name="vsafi",
     version="0.1.0",
-    description="VapourSynth anime frame interpolation: plain, forward-dedup and DRBA modes over RIFE and GMFSS",
+    description="VapourSynth anime frame interpolation: plain, forward-dedup, DRBA and drop modes over RIFE and GMFSS",
     packages=find_packages(include=["vsafi", "vsafi.*"]),
     python_requires=">=3.12",
     install_requires=[

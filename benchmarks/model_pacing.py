@@ -1,7 +1,7 @@
 """Does the engine keep a fast model busy? Each mode played against a model that takes a GPU's time.
 
 The model is the tests' crossfade (tests/toy_model.py) paced like RIFE 4.6 on an H200 at 1080p
-(benchmarks/RESULTS.md, "GPU, first run": 5.6 ms a synthesis, 6.8 ms a flow pass), slowed
+(benchmarks/RESULTS.md, "GPU: 1080p on an H200": 5.6 ms a synthesis, 6.8 ms a flow pass), slowed
 ten times by default so that the host's own work on a small CPU (colour conversion, cut tests,
 DRBA's maps, at a small frame size) stays well below the model's: one pass at a time under a
 lock, sleeping for its time, which frees the GIL as a wait for the GPU does. ``busy`` is the
@@ -11,8 +11,8 @@ they share (benchmarks/host_profile.py), or on the host. Prints one JSON object 
 thread count and batch size.
 
 ``--batch 1,4`` also plays each mode with batched passes (``batch=``, vsafi/models/batching.py):
-a pass of B requests, padded to B, takes B × ``--batch-gain`` times one request's (RIFE measured
-on the H200 at 4.3 ms a frame in a batch of 4 against 4.9 alone: 0.878).
+a pass of B requests, padded to B, takes B × ``--batch-gain`` times one request's (RIFE 4.6's
+network on an H200 took 4.3 ms a frame in a batch of 4 against 4.9 alone: 0.878).
 ``mean_batch`` is how full the passes were under each mode's real request pattern; a padded
 batch pays only when that fill exceeds B × gain, which ``fps`` against batch 1 shows.
 

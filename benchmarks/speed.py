@@ -13,7 +13,7 @@ the playback frame bit for bit.
 renders a few outputs on a separate filter so that its graphs are built before the clock starts
 (``compile_s``), and reports ``min_psnr_vs_eager_db``: the worst PSNR of its compared outputs
 against the same run's eager, unbatched ones (``--compile off,… --batch 1,…``; a batched run is
-compared too). The issue asks for at least 50 dB; null, with ``identical_to_eager`` true, when
+compared too). The target is at least 50 dB; null, with ``identical_to_eager`` true, when
 every one is the same bits.
 
 ``--batch 1,4`` measures each batch size in turn (``batch=``): ``passes`` and ``mean_batch``
@@ -202,8 +202,7 @@ def measure(src: vs.VideoNode, model: str, mode: str, frames: int, device: str |
 
 
 #: Widest frame the demo clip is drawn at; a wider size is its Bicubic upscale. Drawing at
-#: 3840x2160 took 38 s on a 2-core CPU against 10 s at 1920x1080, most of the 4K stage's limit in
-#: scripts/gpu_check.sh.
+#: 3840x2160 took 38 s on a 2-core CPU against 10 s at 1920x1080.
 DRAW_MAX_WIDTH = 1920
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from fractions import Fraction
 import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pytest
@@ -15,6 +18,14 @@ from vsafi import weights
 
 FIXTURES = Path(__file__).parent / "fixtures"
 core = vs.core
+
+# The filter holds glibc's mmap threshold at 128 KiB (vsafi/hostmem.py) so that a long clip's
+# frame planes go back to the system. In this process, which plays short clips and runs the
+# models on frames up to 480x272, it only turns every large tensor into a fresh mmap: GMFSS's
+# pair pass took twice as long on two cores, with most of the extra time in page faults. The
+# suite leaves the allocator alone here and in the processes it starts; test_host_memory
+# measures host memory in a child process with the filter's default.
+os.environ.setdefault("VSAFI_MALLOC", "keep")
 
 
 def have_weights(model: str) -> bool:
@@ -125,3 +136,36 @@ def assert_seek_equals_playback(src: vs.VideoNode, seed: int = 7, evict: bool = 
         core.num_threads = before
     for j in range(seq.num_frames):
         assert all(np.array_equal(a, b) for a, b in zip(got[j], expected[j])), f"output {j} differs"
+
+
+@pytest.fixture
+def crossfade(monkeypatch):
+    """The toy model of tests/toy_model/ (a crossfade, no motion), registered as 'crossfade' for
+    one test: one registry entry is all a model needs."""
+    from vsafi.models.registry import MODELS, ModelSpec
+
+    monkeypatch.setitem(MODELS, "crossfade", ModelSpec("crossfade", "a crossfade", (), 8, "replicate",
+                                                       "toy_model.backend:load"))
+    return "crossfade"
+
+
+@contextmanager
+def counting(owner: object, name: str) -> Iterator[list[int]]:
+    """Counts calls of ``owner.name`` while the block runs (a list with one entry per call), then
+    puts the original back: model work is counted by the test, not by the model."""
+    calls: list[int] = []
+    real = getattr(owner, name)
+    own = name in vars(owner)
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    setattr(owner, name, counted)
+    try:
+        yield calls
+    finally:
+        if own:
+            setattr(owner, name, real)
+        else:
+            delattr(owner, name)

@@ -119,11 +119,46 @@ def test_input_forms_and_purity():
     rgb8 = [np.round(f * 255).astype(np.uint8) for f in rgb]
     assert measure_cadence(gray) == measure_cadence(tuple(gray)) == 3
     assert measure_cadence(rgb) == 3 and measure_cadence(rgb8) == 3
-    assert np.array_equal(cadence_votes(gray), cadence_votes(gray))
     assert all(np.array_equal(a, b) for a, b in zip(gray, copies))
     assert measure_cadence(gray[:2]) == 1
     with pytest.raises(ValueError):
         measure_cadence([gray[0], gray[1][:-1], gray[2]])
+
+
+#: Grey levels of successive drawings: every drawing differs from the one before by 0.4 or more.
+_LEVELS = (0.2, 0.7, 0.3, 0.9, 0.4, 0.8)
+
+
+def _flat_patches(count: int, patches: list[tuple[slice, slice, int]]) -> list[np.ndarray]:
+    """64×64 black frames with flat square patches, each redrawn (a new grey) every ``cadence``
+    frames: still camera, no noise, so each patch's hold period is known by construction."""
+    frames = []
+    for i in range(count):
+        frame = np.zeros((64, 64), np.float32)
+        for rows, cols, cadence in patches:
+            frame[rows, cols] = _LEVELS[(i // cadence) % len(_LEVELS)]
+        frames.append(frame)
+    return frames
+
+
+@pytest.mark.parametrize("cadence", [2, 3])
+def test_votes_count_the_tiles_a_patch_crosses(cadence):
+    """At 64×64 the tiles are 8 px squares on a 4 px step: 15 × 15 = 225 of them. A 16 px patch
+    on the 4 px grid (blocks 4–7 both ways) reaches the tiles that start at blocks 3–7, 5 × 5 =
+    25, which hold ``cadence`` frames; the other 200 never change."""
+    frames = _flat_patches(18, [(slice(16, 32), slice(16, 32), cadence)])
+    expected = [200, 0, 0, 0, 0]
+    expected[cadence] = 25
+    assert cadence_votes(frames).tolist() == expected
+    assert measure_cadence(frames) == cadence
+
+
+def test_votes_of_a_patch_on_twos_beside_one_on_threes():
+    """The threes patch of the test above and an 8 px patch on twos (blocks 11–12: tiles 10–12,
+    3 × 3 = 9) whose tiles it does not share: 9 votes for twos, 25 for threes, answer 3."""
+    frames = _flat_patches(24, [(slice(16, 32), slice(16, 32), 3), (slice(44, 52), slice(44, 52), 2)])
+    assert cadence_votes(frames).tolist() == [191, 0, 9, 25, 0]
+    assert measure_cadence(frames) == 3
 
 
 def test_analysis_image():

@@ -180,8 +180,12 @@ def _run(pool, jobs, render=None):
     return run_jobs(jobs, lambda tasks, done, progress: run_segments(pool, tasks, done, progress, **extra), quiet=True)
 
 
+# Each Ray job below renders and joins 8 segments on two workers and compares with a single-process
+# render: 6 to 16 s apiece on two cores. `make test` keeps the plain job; `make test-slow` runs the
+# other modes' jobs, the fault injections and the killed-driver resume.
 @needs_weights("rife")
-@pytest.mark.parametrize("mode", ["plain", "forward", "drba"])
+@pytest.mark.parametrize("mode", ["plain", pytest.param("forward", marks=pytest.mark.slow),
+                                  pytest.param("drba", marks=pytest.mark.slow)])
 def test_two_workers_give_the_single_process_frames_and_audio(mode, source, reference, pool, tmp_path):
     out = tmp_path / "it's here" / "out.mkv"  # a quote in the path: the concat script must escape it
     out.parent.mkdir()
@@ -200,6 +204,7 @@ def test_two_workers_give_the_single_process_frames_and_audio(mode, source, refe
 
 
 @needs_weights("rife")
+@pytest.mark.slow
 def test_a_lost_worker_is_replaced_and_the_result_is_unchanged(source, reference, pool, tmp_path):
     out = tmp_path / "out.mkv"
     result = _run(pool, [_job(source, out, "forward")], cluster_faults.dies_once)
@@ -209,6 +214,7 @@ def test_a_lost_worker_is_replaced_and_the_result_is_unchanged(source, reference
 
 
 @needs_weights("rife")
+@pytest.mark.slow
 def test_a_segment_that_keeps_failing_stops_the_job_and_the_rest_is_kept(source, reference, pool, tmp_path):
     out = tmp_path / "out.mkv"
     job = _job(source, out, "forward")
@@ -237,6 +243,7 @@ def _session_alive(sid: int) -> bool:
 
 
 @needs_weights("rife")
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see the job's processes end")
 def test_killed_job_resumes_without_redoing_finished_segments(source, reference, pool, tmp_path):
     out = tmp_path / "out.mkv"

@@ -41,7 +41,7 @@ needs_cxx = pytest.mark.skipif(shutil.which("g++") is None, reason="inductor nee
 #: speed.py --quick's size, so that its compiled run finds these tests' graphs in the cache.
 SIZE = (128, 64)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-#: The issue's floor for a compiled model against the eager one.
+#: The least PSNR a compiled model's frames may have against the eager model's (docs/compile.md §5).
 MIN_PSNR_DB = 50.0
 
 
@@ -107,8 +107,8 @@ def test_prebuild_fills_the_cache_that_a_later_process_compiles_from(compile_cac
 @needs_cxx
 def test_wait_serves_every_call_compiled_and_seek_equals_playback(compile_cache):
     """Under "wait" no frame comes from the eager model, so a shuffled, threaded fetch with
-    constant eviction equals playback bit for bit; and the compiled frames are within the
-    issue's 50 dB of the eager ones."""
+    constant eviction equals playback bit for bit; and the compiled frames are within
+    MIN_PSNR_DB of the eager ones."""
     clip = _clip()
     kw = dict(factor=Fraction(5, 2), mode="drba", device="cpu", scene_ratio=None)
     assert_seek_equals_playback(clip, evict=True, compile="wait", **kw)
@@ -151,8 +151,8 @@ def test_background_plays_eager_frames_first_then_exactly_the_frames_wait_gives(
 @pytest.mark.slow
 @needs_cxx
 def test_speed_benchmark_compares_compiled_with_eager(compile_cache):
-    """The GPU table's compiled rows, at the CI size: built before the clock, within the
-    issue's 50 dB of eager, seeking equal to playback."""
+    """The GPU table's compiled rows, at the CI size: built before the clock, within
+    MIN_PSNR_DB of eager, seeking equal to playback."""
     run = subprocess.run([sys.executable, "benchmarks/speed.py", "--quick", "--json", "--models", "rife",
                           "--modes", "plain", "--compile", "off,wait", "--device", "cpu"], cwd=ROOT,
                          env=_clean_env(compile_cache), capture_output=True, text=True, timeout=900)

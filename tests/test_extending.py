@@ -14,7 +14,6 @@ import vsafi
 from conftest import clip_from_arrays, rgb_of
 from vsafi.cli import build_parser, filter_kwargs
 from vsafi.filter import preflight
-from vsafi.models.registry import MODELS, ModelSpec
 from vsafi.modes import MODES
 from vsafi.prebuild import prebuild
 
@@ -22,14 +21,6 @@ from vsafi.prebuild import prebuild
 def frames(n: int = 5, h: int = 32, w: int = 48) -> list[np.ndarray]:
     rng = np.random.default_rng(7)
     return [rng.uniform(0.1, 0.9, (3, h, w)).astype(np.float32) for _ in range(n)]
-
-
-@pytest.fixture
-def crossfade(monkeypatch):
-    """The registry entry of the toy model in tests/toy_model/."""
-    monkeypatch.setitem(MODELS, "crossfade", ModelSpec("crossfade", "a crossfade", (), 8, "replicate",
-                                                       "toy_model.backend:load"))
-    return "crossfade"
 
 
 @pytest.fixture

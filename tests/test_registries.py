@@ -19,7 +19,7 @@ from vsafi.engine.backends import get_backend
 from vsafi.models.gmfss import network as gmfss
 from vsafi.models.rife import ifnet as rife
 from vsafi.models.backend import Backend
-from vsafi.models.registry import DEFAULT_MODEL, MODELS, SCALES, ModelSpec
+from vsafi.models.registry import DEFAULT_MODEL, MODELS, SCALES
 from vsafi.modes import DEFAULT_MODE, MODES
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -89,33 +89,46 @@ def test_an_option_of_another_mode_is_refused():
         vsafi.interpolate(clip_from_arrays(frames(3)), factor=2, mode="drba", n_forward=1, device="cpu")
 
 
-@pytest.fixture
-def crossfade(monkeypatch):
-    """The toy model of tests/toy_model.py, registered as 'crossfade' for one test."""
-    monkeypatch.setitem(MODELS, "crossfade", ModelSpec("crossfade", "a crossfade", (), 8, "replicate",
-                                                       "toy_model:load"))
-    return "crossfade"
+#: Forward with N = 1 on 6 frames at 5/2 (docs/forward.md §5), worked by hand for a crossfade,
+#: whose midpoints are L1[s] = (F[s] + F[s + 1]) / 2: the weight of each source frame in output j.
+#: Head (tau < 1/2): x = 2·tau along F[0], L1[0]. Body (tau <= 9/2): L1[s]..L1[s + 1] at
+#: (s, w) = floor_frac(tau − 1/2). Tail: L1[4]..F[5] at (tau − 9/2) / (28/5 − 9/2), so that the
+#: last output (tau = 28/5) is F[5].
+_F = Fraction
+FORWARD_N1 = [
+    {0: 1}, {0: _F(3, 5), 1: _F(2, 5)},
+    {0: _F(7, 20), 1: _F(1, 2), 2: _F(3, 20)}, {0: _F(3, 20), 1: _F(1, 2), 2: _F(7, 20)},
+    {1: _F(9, 20), 2: _F(1, 2), 3: _F(1, 20)}, {1: _F(1, 4), 2: _F(1, 2), 3: _F(1, 4)},
+    {1: _F(1, 20), 2: _F(1, 2), 3: _F(9, 20)}, {2: _F(7, 20), 3: _F(1, 2), 4: _F(3, 20)},
+    {2: _F(3, 20), 3: _F(1, 2), 4: _F(7, 20)}, {3: _F(9, 20), 4: _F(1, 2), 5: _F(1, 20)},
+    {3: _F(1, 4), 4: _F(1, 2), 5: _F(1, 4)}, {3: _F(1, 20), 4: _F(1, 2), 5: _F(9, 20)},
+    {4: _F(4, 11), 5: _F(7, 11)}, {4: _F(2, 11), 5: _F(9, 11)}, {5: 1},
+]
 
 
-def test_a_new_model_is_one_module_and_one_registry_entry(crossfade):
-    """Every mode runs on a model it has never heard of; with no motion, plain and DRBA are
-    exact crossfades of the two source frames around each output's time."""
+def test_every_mode_runs_on_a_model_it_has_never_heard_of(crossfade):
+    """Every mode runs on a model it has never heard of; with no motion, plain, drop and DRBA
+    are exact crossfades of the two source frames around each output's time, and forward with
+    one pass is the hand-worked blend of its midpoints."""
     src = frames(6)
     clip = clip_from_arrays(src)
     assert "crossfade" in next(a for a in build_parser()._actions if a.dest == "model").choices
     for mode in MODES:
+        options = {"n_forward": 1} if mode == "forward" else {}
         out = vsafi.interpolate(clip, factor=Fraction(5, 2), mode=mode, model=crossfade, device="cpu",
-                                scene_ratio=None)
+                                scene_ratio=None, **options)
         assert out.num_frames == 15
         for j in range(out.num_frames):
-            got = rgb_of(out.get_frame(j))
-            tau = min(Fraction(2 * j, 5), len(src) - 1)  # the last frame holds to the end
-            k, w = int(tau), float(tau - int(tau))
-            if mode != "forward":
-                expected = src[k] if w == 0 else (1 - w) * src[k] + w * src[k + 1]
-                assert np.allclose(got, expected, atol=1e-5), (mode, j)
+            frame = out.get_frame(j)
+            got = rgb_of(frame)
+            if mode == "forward":
+                assert frame.props["vsafi_n_forward"] == 1, j
+                expected = sum(float(w) * src[i] for i, w in FORWARD_N1[j].items())
             else:
-                assert 0.0 <= got.min() and got.max() <= 1.0
+                tau = min(Fraction(2 * j, 5), len(src) - 1)  # the last frame holds to the end
+                k, w = int(tau), float(tau - int(tau))
+                expected = src[k] if w == 0 else (1 - w) * src[k] + w * src[k + 1]
+            assert np.allclose(got, expected, atol=1e-5), (mode, j)
     backend = get_backend(crossfade, device="cpu")
     assert isinstance(backend, Backend)
     assert backend.maps > 0, "DRBA rendered no per-pixel time map"

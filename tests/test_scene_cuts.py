@@ -81,7 +81,10 @@ def test_outputs_around_the_cut_show_one_shot(shots, mode):
     assert len(marked) == 1
 
 
-def test_seek_equals_playback_with_the_contrast_test(shots):
+# With every intermediate evicted, each output recomputes the contrast test over its whole window
+# (thumbnails included): about 20 s per case on two cores, so `make test-slow` runs that variant.
+@pytest.mark.parametrize("evict", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_seek_equals_playback_with_the_contrast_test(shots, evict):
     frames, _ = shots
     assert_seek_equals_playback(clip_from_arrays(frames, fmt=vs.YUV420P8), fps=FPS, mode="forward", device="cpu",
-                                evict=True)
+                                evict=evict)

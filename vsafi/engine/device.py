@@ -38,14 +38,9 @@ def resolve_dtype(precision: str | None, device: torch.device) -> torch.dtype:
 
 def thread_count_independent_cpu() -> None:
     """Make RIFE on the CPU give the same bits at any thread count, so a scale-out worker with 1
-    thread and a process with 16 agree (docs/cluster.md).
+    thread and a process with 16 agree: oneDNN picks its convolution by the thread count, ATen's
+    own does not (measurements and GMFSS's remaining differences: docs/cluster.md).
 
-    oneDNN picks its convolution by the number of threads: between 1 and 2 threads, RIFE 4.6
-    changed 1 of 96 frames of a 160×96 clip on twos and threes. With ATen's own convolution its
-    frames were identical at 1, 2 and 3 threads, and single passes at 160×96, 480×288 and
-    960×544 too, at 1.4× the time (448×256, 2 cores). GMFSS is not made independent by this:
-    its bilinear resizes round differently by thread split as well (docs/cluster.md). The
-    switch is process-wide and never undone: toggling it around calls would race with
-    concurrent calls.
+    Process-wide and never undone: toggling it around calls would race with concurrent calls.
     """
     torch.backends.mkldnn.enabled = False

@@ -1,8 +1,7 @@
 """Concurrent network calls of one kind run as one pass over a batch of a fixed size.
 
 vspipe and mpv ask for many frames at once, and on a GPU one pass over a batch costs less per
-frame than one pass per frame: RIFE 4.6 at 1088×1920 fp16 on an H200 took 4.3 ms a frame at
-batch 4 against 4.9 ms alone. Two rules keep seeking giving the frames playback gives:
+frame than one pass per frame. Two rules keep seeking giving the frames playback gives:
 
 - Every pass has the same size, padded with copies of a waiting request when fewer wait. cuDNN
   chooses its algorithm by the batch size, so a frame computed in a batch of 3 could differ from
@@ -12,16 +11,13 @@ batch 4 against 4.9 ms alone. Two rules keep seeking giving the frames playback 
   seeking, costs one padded pass and no delay.
 
 Which requests share a pass then depends on timing, so a frame must not depend on its batch
-mates or its place in the batch; one fixed size keeps it so. Against unbatched passes a frame
-may differ by a rounding where the CPU's kernels for a batch of 4 are not those for one (at most
-one 8-bit code value, ``tests/test_batching.py``); batching gains nothing on the CPU (four
-256×448 passes 0.54–0.64 s, one pass of 4: 0.62–0.67 s, 2 cores). On CUDA it is checked by ``tests/test_seek_cuda.py`` and
-``scripts/gpu_check.sh``.
+mates or its place in the batch; one fixed size keeps it so (``tests/test_batching.py``; on
+CUDA ``tests/test_seek_cuda.py``). Against unbatched passes a frame may differ by rounding where
+the CPU's kernels for a batch are not those for one.
 
-The price of one size: a pass costs its full batch however few requests it serves. With the
-gain above a pass of 4 costs 3.51 single passes, and the modes' request patterns filled passes
-with 1.9–3.8 requests against a model paced like the H200, so batching is off by default
-(benchmarks/RESULTS.md, "Batched passes").
+The price of one size: a pass costs its full batch however few requests it serves, and the
+modes' request patterns seldom fill it, so batching is off by default (measurements:
+docs/compile.md §6, benchmarks/RESULTS.md "Batched passes").
 """
 
 from __future__ import annotations

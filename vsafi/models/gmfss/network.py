@@ -203,8 +203,6 @@ def prefer_near_side(x0: Tensor, x1: Tensor, t0: Tensor, t1: Tensor, ratio: floa
 class GMFSS(nn.Module):
     """GMFSS Fortuna interpolator. ``model_type`` 'base' or 'union'; ``scale`` (1, 0.5 or 0.25) is
     the size at which GMFlow runs relative to the half-size frames (upstream's ``scale``).
-
-    ``flow_calls`` counts GMFlow invocations (two per :meth:`pair`).
     """
 
     def __init__(self, model_type: ModelType = "base", scale: float = 1.0) -> None:
@@ -215,7 +213,6 @@ class GMFSS(nn.Module):
             raise ValueError(f"GMFSS: scale must be one of {SCALES}, not {scale}")
         self.model_type = model_type
         self.scale = scale
-        self.flow_calls = 0
         self.flownet = GMFlow()
         self.metricnet = MetricNet()
         self.feat_ext = FeatureNet()
@@ -231,10 +228,6 @@ class GMFSS(nn.Module):
         """Canvas multiple this model needs."""
         return canvas_unit(self.scale)
 
-    def _flow(self, a: Tensor, b: Tensor) -> Tensor:
-        self.flow_calls += 1
-        return self.flownet(a, b)
-
     def pair(self, img0: Tensor, img1: Tensor) -> PairState:
         """Timestep-independent work for frames ``img0``, ``img1`` (N, 3, H, W) on the canvas."""
         if img0.shape != img1.shape or img0.dim() != 4 or img0.shape[1] != 3:
@@ -248,13 +241,13 @@ class GMFSS(nn.Module):
         half0 = _resize(img0, 0.5)
         half1 = _resize(img1, 0.5)
         if self.scale == 1.0:
-            flow01 = self._flow(half0, half1)
-            flow10 = self._flow(half1, half0)
+            flow01 = self.flownet(half0, half1)
+            flow10 = self.flownet(half1, half0)
         else:
             small0 = _resize(half0, self.scale)
             small1 = _resize(half1, self.scale)
-            flow01 = self._upscale_flow(self._flow(small0, small1), half0)
-            flow10 = self._upscale_flow(self._flow(small1, small0), half0)
+            flow01 = self._upscale_flow(self.flownet(small0, small1), half0)
+            flow10 = self._upscale_flow(self.flownet(small1, small0), half0)
         metric0, metric1 = self.metricnet(half0, half1, flow01, flow10)
         return PairState(img0, img1, half0, half1, feat0, feat1, flow01, flow10, metric0, metric1)
 

@@ -35,22 +35,18 @@ STRUCTURE = 0.05
 #: timing could be measured.
 MIN_MOTION = 0.5
 #: Flow-grid points from which a point without its own evidence takes the ratio observed around
-#: it. Measured on a flat box moving 5 px a frame at 480x272 (RIFE; judder, plain's in
-#: brackets): 8 gave 0.057 (0.062) over a counter-pan, 0.077 (0.033) over a still background,
-#: 12 gave 0.059 and 0.070; without the spreading 0.181 and 0.230 (benchmarks/RESULTS.md).
+#: it (measured against other radii and no spreading: docs/drba.md §6).
 EVIDENCE_RADIUS = 8
 #: A point's ratio reads as a hold on one side when it is below this (rho0 for the previous
 #: side, rho2 for the next): 0.00–0.02 on the ink line of a box on twos over a pan, 0.16–0.19 on
 #: the background it is about to cover.
 HOLD_READ = 0.15
 #: Share of a fill that must be unchanged on one side alone (the band its drawing's jump leaves
-#: behind) for the fill to be held on that side. Measured on the RIFE flow grid at 480x272
-#: (benchmarks/quality.py scenes): 0.15–0.63 in fills on twos and threes. Far below that, so a
-#: wide fill with a short step still holds, and above a few stray points.
+#: behind) for the fill to be held on that side: far below the bands of fills on twos and threes
+#: (docs/drba.md §6), so a wide fill with a short step still holds, and above a few stray points.
 HELD_BAND = 0.01
 #: Most points unchanged on the other side alone, as a fraction of those on the held side, that a
-#: held fill may have. A fill moving on ones has as many on both sides (0.067–0.075 of it each,
-#: a ratio of 1); fills on twos and threes had none (0).
+#: held fill may have: a fill moving on ones has as many on both sides, one on twos or threes none.
 HELD_BALANCE = 0.25
 #: Points a fill needs before its bands decide anything: one evidence window. Smaller fills lie
 #: within reach of their outline's evidence, and a few dozen points are too few to weigh one
@@ -123,15 +119,14 @@ def read_fills(only10: Tensor, only12: Tensor, fill: Tensor, moving: Tensor) -> 
     points that are unchanged on the previous side alone (``only10``) or the next alone
     (``only12``).
 
-    Inside a flat fill the flows are a guess (the aperture problem; RIFE smeared a 2 px pan into
-    the fill of a box held on twos), but whether the picture changed is not. A drawing held on
-    one side and jumping on the other leaves a band unchanged on the held side alone and none
-    on the other: held, when the band is at least HELD_BAND of the region and the other side's
-    at most HELD_BALANCE of it. A fill moving on ones leaves a band on each side (its edges
-    sweep over it): moving, when both bands are at least HELD_BAND and neither side is held
+    Inside a flat fill the flows are a guess (the aperture problem), but whether the picture
+    changed is not. A drawing held on one side and jumping on the other leaves a band unchanged
+    on the held side alone and none on the other: held, when the band is at least HELD_BAND of
+    the region and the other side's at most HELD_BALANCE of it. A fill moving on ones leaves a
+    band on each side (its edges sweep over it): moving, when both bands are at least HELD_BAND and neither side is held
     (docs/drba.md §6). A held region holds whole, also where its flows saw no motion: inside a
-    fill on twos RIFE's flows vanish in patches, which then took ½ and pulled the ink line
-    beside them (0.9 px at 240x136).
+    fill on twos the flows vanish in patches, which would take ½ and pull the ink line beside
+    them.
     """
     label = region_labels(fill)
     size = region_count(label, fill).double()
@@ -151,10 +146,8 @@ def with_outline(held: Tensor, reads: Tensor) -> Tensor:
     """``held`` grown by every point connected to it through points that ``reads`` a hold on the
     same side: the drawing's ink line and what it is about to cover, which then hold exactly.
 
-    Read point by point, an outline next to a held fill holds only nearly (a ratio of 0.005 on a
-    box on twos over a pan): RIFE then renders it at a timestep just above HELD_TIME, smears the
-    next drawing's fill into the line and the drawing creeps by a fraction of a pixel before it
-    jumps.
+    Read point by point, an outline next to a held fill holds only nearly: a model then renders
+    it just above HELD_TIME and the drawing creeps before it jumps (docs/drba.md §6).
     """
     return region_count(region_labels(held | reads), held) > 0
 
@@ -166,24 +159,20 @@ def held_ratio(f10: Tensor, f12: Tensor, prev: Tensor, centre: Tensor, nxt: Tens
     distance, so holds stay held. The ratio is only *observed* where it can be: where the
     centre has :func:`structure`, something moves (the flows sum to MIN_MOTION or more) and the
     picture changes on at least one side. Inside a flat fill the flows are a guess (the aperture
-    problem: inside a box moving 5 px a frame on ones RIFE's flows gave ratios from 0.46 to 0.94
-    where 0.5 was true), and an edge moving along itself looks the same on both sides; those
-    points take the ratio observed around them (:func:`spread_evidence`).
+    problem), and an edge moving along itself looks the same on both sides; those points take
+    the ratio observed around them (:func:`spread_evidence`).
 
     That reaches EVIDENCE_RADIUS into a fill, so wider fills are read whole (:func:`read_fills`).
     A fill held on one side holds exactly, and so does everything joined to it that reads a hold
-    on the same side, its ink line first (:func:`with_outline`); without it a box on twos over a
-    background panning on ones crept up to 1 px towards its next drawing. Near a fill that moves
-    on ones, a point changed on one side alone is not a hold but the fill's own motion: the
-    strip it is about to cover, the band its edge has just left. Such points within
-    EVIDENCE_RADIUS of it take ½; as holds they set RIFE's leading edge 0.14 px behind (0.6 dB
-    on a flat box over a still background).
+    on the same side, its ink line first (:func:`with_outline`), so a drawing on twos over a pan
+    does not creep towards its next drawing. Near a fill that moves on ones, a point changed on
+    one side alone is not a hold but the fill's own motion: the strip it is about to cover, the
+    band its edge has just left. Such points within EVIDENCE_RADIUS of it take ½; as holds they
+    would hold the fill's edge back.
 
-    A point that moves on neither side has no timing to keep and takes ½, as plain VFI: evidence
-    spread onto a still background (the hold of the strip a moving drawing is about to cover)
-    changed nothing there but the map, and RIFE, which convolves the time map, then misplaced
-    the drawing's edge beside it (judder 0.104 against plain's 0.035 on a flat box over a still
-    background; 0.035 with this rule). docs/drba.md §6.
+    A point that moves on neither side has no timing to keep and takes ½, as plain VFI: a hold
+    spread onto a still background changes no pixel there, but a model that convolves the time
+    map (RIFE) then misplaces the moving drawing's edge beside it. Measurements: docs/drba.md §6.
     """
     grid = tuple(f10.shape[2:])
     still10, still12 = unchanged(centre, prev, grid), unchanged(centre, nxt, grid)
@@ -211,8 +200,8 @@ def step_time(rho0: Tensor, rho2: Tensor, towards_previous: bool, s: float) -> T
 
     A point held with the neighbour it moves towards (its share of the distance to that side
     exactly 0: :func:`held_ratio`'s holds) takes 0, not 2·s: it has nowhere to go, and at 0
-    :func:`keep_where_still` shows the centre's own pixels. GMFSS-union rendered such a drawing
-    from its identical neighbour up to 0.14 px off (the model's offset on identical frames)."""
+    :func:`keep_where_still` shows the centre's own pixels: models do not return a picture
+    unchanged when asked to move it by nothing (docs/drba.md §7)."""
     ratio, near = (rho2, rho0) if towards_previous else (rho0, rho2)
     return torch.where(near == 0.0, 0.0, (2.0 * float(s) * ratio).clamp(0.0, 1.0))
 
