@@ -74,11 +74,8 @@ def _signal_mid_run(proc: subprocess.Popen, writing: Path, sig: int) -> tuple[in
     return status, time.monotonic() - start
 
 
-# Each signal test runs the command in a child process on a 480-frame video (about 5 s on two
-# cores). `make test` sends each signal once, Ctrl-C's SIGINT mid-run and SIGTERM mid-batch;
-# `make test-slow` sends the other one to each.
 @needs_weights("rife")
-@pytest.mark.parametrize("sig", [pytest.param(signal.SIGTERM, marks=pytest.mark.slow), signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_mid_run_keeps_the_previous_output_and_leaves_no_partial(videos, tmp_path, sig):
     out = tmp_path / "out.mkv"
     out.write_bytes(b"the previous, good output")
@@ -92,7 +89,7 @@ def test_a_signal_mid_run_keeps_the_previous_output_and_leaves_no_partial(videos
 
 
 @needs_weights("rife")
-@pytest.mark.parametrize("sig", [signal.SIGTERM, pytest.param(signal.SIGINT, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_mid_batch_keeps_finished_outputs_only(videos, tmp_path, sig):
     outdir = tmp_path / "out"
     proc = _start(["-i", str(videos["short"]), str(videos["long"]), "-o", str(outdir)])

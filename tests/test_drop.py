@@ -111,14 +111,11 @@ def test_a_cut_is_never_blended_and_duplicates_are_dropped_only_within_a_scene()
         assert centroid_of_colour(rgb_of(f).transpose(1, 2, 0), other) is None, (j, plans[j])
 
 
-# With every intermediate evicted, each output recomputes the cut test over its whole window:
-# about 13 s on two cores, so `make test-slow` runs that variant.
 @needs_weights("rife")
-@pytest.mark.parametrize("evict", [False, pytest.param(True, marks=pytest.mark.slow)])
-def test_seek_equals_playback(evict):
+def test_seek_equals_playback():
     src = to_vs_clip(AnimeClip(128, 64, [mixed_scene(128, 64, (2, 3), length=10, seed=1),
                                          cadence_scene(128, 64, 1, length=5, seed=2)]), format=vs.YUV420P8)
-    assert_seek_equals_playback(src, seed=4, evict=evict, fps=Fraction(60000, 1001), mode="drop", device="cpu")
+    assert_seek_equals_playback(src, seed=4, evict=True, fps=Fraction(60000, 1001), mode="drop", device="cpu")
 
 
 def test_threshold_is_checked():
