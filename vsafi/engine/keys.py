@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from ..timing.plan import Node
 
-__all__ = ["CacheKey", "SourceCanvas", "CutThumbnails", "PairChange", "CutVerdict", "PairFlows", "PairState",
+__all__ = ["CacheKey", "FrameKey", "SourceCanvas", "CutThumbnails", "PairChange", "CutVerdict", "PairFlows", "PairState",
            "PyramidNode", "ENGINE_KEYS"]
 
 
@@ -27,43 +27,40 @@ class CacheKey:
 
 
 @dataclass(frozen=True)
-class SourceCanvas(CacheKey):
+class FrameKey(CacheKey):
+    """A key of one source frame, or of the pair it starts: a subclass names only its kind."""
+
+    index: int
+
+
+class SourceCanvas(FrameKey):
     """Source frame ``index`` as RGB on the model canvas, in the compute dtype."""
 
-    kind: ClassVar[str] = "src"
-    index: int
+    kind = "src"
 
 
-@dataclass(frozen=True)
-class CutThumbnails(CacheKey):
+class CutThumbnails(FrameKey):
     """The cut test's thumbnails of source frame ``index``."""
 
-    kind: ClassVar[str] = "thumb"
-    index: int
+    kind = "thumb"
 
 
-@dataclass(frozen=True)
-class PairChange(CacheKey):
+class PairChange(FrameKey):
     """The cut measures of the change from source frame ``index`` to the next."""
 
-    kind: ClassVar[str] = "diff"
-    index: int
+    kind = "diff"
 
 
-@dataclass(frozen=True)
-class CutVerdict(CacheKey):
+class CutVerdict(FrameKey):
     """Whether a scene cut falls between source frame ``index`` and the next."""
 
-    kind: ClassVar[str] = "cut"
-    index: int
+    kind = "cut"
 
 
-@dataclass(frozen=True)
-class PairFlows(CacheKey):
+class PairFlows(FrameKey):
     """The endpoint flows between source frame ``index`` and the next, both ways."""
 
-    kind: ClassVar[str] = "flows"
-    index: int
+    kind = "flows"
 
 
 @dataclass(frozen=True)

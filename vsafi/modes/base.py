@@ -9,14 +9,13 @@ interpolation cannot (DRBA's per-pixel time). It also tells the graph what it ke
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import torch
 
-from ..engine.keys import ENGINE_KEYS, CacheKey, PairState, PyramidNode
+from ..engine.keys import ENGINE_KEYS, CacheKey, FrameKey, PairState, PyramidNode
 from ..engine.render import Job
 from ..timing.scenes import CutTest
 from ..timing.timemap import clamped_source_time, floor_frac
@@ -25,12 +24,10 @@ from .gray import analysis_image
 __all__ = ["Mode", "AnalysisImage", "analysis"]
 
 
-@dataclass(frozen=True)
-class AnalysisImage(CacheKey):
+class AnalysisImage(FrameKey):
     """The small gray image of source frame ``index`` that modes measuring between frames compare."""
 
-    kind: ClassVar[str] = "ana"
-    index: int
+    kind = "ana"
 
 
 def analysis(job: Job, i: int) -> np.ndarray:

@@ -7,13 +7,11 @@ the engine a per-pixel time and the backend uses what it needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
 
 import torch
 from torch import Tensor
 
-from ...engine.keys import CacheKey
+from ...engine.keys import FrameKey
 from ...engine.render import Job
 from ...timing.plan import Interp
 from ...timing.scenes import CutTest
@@ -29,12 +27,10 @@ __all__ = ["DrbaMode", "RatioMap", "SIDE_DOMINANCE", "ratio_map"]
 SIDE_DOMINANCE = 25.0
 
 
-@dataclass(frozen=True)
-class RatioMap(CacheKey):
+class RatioMap(FrameKey):
     """The (rho0, rho2) ratio maps of centre frame ``index``."""
 
-    kind: ClassVar[str] = "drm"
-    index: int
+    kind = "drm"
 
 
 def ratio_map(job: Job, k: int) -> tuple[Tensor, Tensor]:

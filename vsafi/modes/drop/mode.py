@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import ClassVar
 
 import numpy as np
 
-from ...engine.keys import CacheKey
+from ...engine.keys import FrameKey
 from ...engine.render import Job
 from ...timing.plan import Interp
 from ...timing.scenes import CutTest
@@ -26,12 +24,10 @@ __all__ = ["DropMode", "Duplicate", "DEFAULT_DROP_THRESHOLD"]
 DEFAULT_DROP_THRESHOLD = 0.0023
 
 
-@dataclass(frozen=True)
-class Duplicate(CacheKey):
+class Duplicate(FrameKey):
     """Whether source frame ``index`` is a duplicate of the one before."""
 
-    kind: ClassVar[str] = "dup"
-    index: int
+    kind = "dup"
 
 
 class DropMode(Mode):
